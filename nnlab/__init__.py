@@ -1,0 +1,3 @@
+"""nnlab: a terminal lab for a neural-networks course."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m nnlab` runs the command line."""
+
+from nnlab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,222 @@
+"""The `nnlab` command: open the app, or run, check, list, write and warm up scenarios.
+
+`--help`, `list`, `check` and `new` never import numba or textual; `run` imports numba only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+COMMANDS = ("run", "check", "list", "new", "warmup")
+
+USAGE = """\
+nnlab [SCENARIO]                  open the lab (default: the neuron lab on neuron_hh_spike)
+nnlab run SCENARIO [--set KEY=VALUE]... [--steps N] [--out FILE.npz] [--json]
+nnlab check PATH...               validate scenario files; list every problem
+nnlab list [--lab LAB]            bundled scenarios: name, lab, title
+nnlab new LAB [--model MODEL]     print a commented scenario with every parameter
+nnlab warmup                      compile every numba kernel into the cache
+
+SCENARIO is a file path or the name of a bundled scenario (see `nnlab list`).
+"""
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"nnlab {command}".strip(), usage=USAGE if not command else None,
+                                description="A terminal lab for a neural-networks course.")
+    if command == "run":
+        p.add_argument("scenario")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a key of the file, e.g. params.tau_m=0.01 (value read as TOML)")
+        p.add_argument("--steps", type=int, help="steps of the smallest size (default: the scenario's duration)")
+        p.add_argument("--out", help="write every trace to this .npz file")
+        p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    elif command == "check":
+        p.add_argument("paths", nargs="+")
+    elif command == "list":
+        p.add_argument("--lab")
+    elif command == "new":
+        p.add_argument("lab")
+        p.add_argument("--model", help="for the neuron lab: hh, lif, synapse, pair, population, activation")
+    elif command == "warmup":
+        pass
+    else:
+        p.add_argument("scenario", nargs="?", help="path or bundled name (default: neuron_hh_spike)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args and args[0] in COMMANDS else ""
+    rest = args[1:] if command else args
+    try:
+        ns = _parser(command).parse_args(rest)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return {"run": cmd_run, "check": cmd_check, "list": cmd_list, "new": cmd_new, "warmup": cmd_warmup,
+                "": cmd_app}[command](ns)
+    except KeyboardInterrupt:
+        print("nnlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def _problems(exc: Any) -> int:
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    return 1
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    from nnlab.scenario import check
+
+    bad = 0
+    for path in ns.paths:
+        problems = check(path)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            bad += 1
+        else:
+            print(f"{path}: ok")
+    return 1 if bad else 0
+
+
+def cmd_list(ns: argparse.Namespace) -> int:
+    from nnlab.core.registry import LABS
+    from nnlab.scenario.bundled import entries
+
+    if ns.lab and ns.lab not in LABS:
+        print(f"nnlab list: --lab: expected one of {', '.join(LABS)}, found {ns.lab!r}", file=sys.stderr)
+        return 1
+    rows = entries(ns.lab)
+    width = max((len(e.name) for e in rows), default=4)
+    for e in rows:
+        print(f"{e.name:<{width}}  {e.lab:<8}  {e.title}")
+    return 0
+
+
+def cmd_new(ns: argparse.Namespace) -> int:
+    from nnlab.core.registry import LABS
+    from nnlab.scenario.template import new_scenario
+
+    if ns.lab not in LABS:
+        print(f"nnlab new: LAB: expected one of {', '.join(LABS)}, found {ns.lab!r}", file=sys.stderr)
+        return 1
+    if ns.model is not None and ns.lab == "neuron":
+        from nnlab.core.neuron.params import MODELS
+
+        if ns.model not in MODELS:
+            print(f"nnlab new: --model: expected one of {', '.join(MODELS)}, found {ns.model!r}", file=sys.stderr)
+            return 1
+    sys.stdout.write(new_scenario(ns.lab, ns.model))
+    return 0
+
+
+def cmd_warmup(ns: argparse.Namespace) -> int:
+    from nnlab.core.registry import LABS
+
+    for spec in LABS.values():
+        def report(i: int, n: int, name: str, lab: str = spec.name) -> None:
+            print(f"[{lab}] {i}/{n} {name}", flush=True)
+
+        spec.warmup(report)
+    print("kernels compiled")
+    return 0
+
+
+def default_steps(scenario: Any, model: Any) -> int:
+    """Steps of the smallest size that cover the scenario's duration."""
+    if scenario.run.steps:
+        return scenario.run.steps
+    params = scenario.params
+    if getattr(params, "experiment", "run") == "fi":
+        return params.fi_points
+    if hasattr(model, "dt") and params.time_unit != "z":
+        return max(1, int(round(scenario.duration() / params.dt)))
+    return max(1, int(round((params.z_max - params.z_start) / params.dt)))
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    from nnlab.scenario import ScenarioError, load
+
+    try:
+        scenario = load(ns.scenario, ns.overrides)
+    except ScenarioError as exc:
+        return _problems(exc)
+    if ns.steps is not None and ns.steps < 0:
+        print(f"nnlab run: --steps: expected a whole number 0 or more, found {ns.steps}", file=sys.stderr)
+        return 1
+    if ns.out and not ns.out.endswith(".npz"):
+        print(f"nnlab run: --out: expected a file name ending in .npz, found {ns.out!r}", file=sys.stderr)
+        return 1
+    if ns.out and not Path(ns.out).expanduser().resolve().parent.is_dir():
+        print(f"nnlab run: --out: no such directory: {Path(ns.out).parent}", file=sys.stderr)
+        return 1
+
+    from nnlab.core.registry import LABS
+    from nnlab.core.runner import run
+
+    spec = LABS[scenario.lab]
+    model = spec.build_model(scenario.params, scenario.seed, scenario.duration())
+    steps = ns.steps if ns.steps is not None else default_steps(scenario, model)
+    result = run(model, steps)
+    if model.blowup:
+        print(f"{scenario.source}: {model.blowup}", file=sys.stderr)
+        return 1
+    metrics = _jsonable(model.metrics())
+    if ns.out:
+        import numpy as np
+
+        from nnlab.scenario.writer import write_atomic
+
+        buf = io.BytesIO()
+        np.savez(buf, **model.traces())
+        write_atomic(Path(ns.out).expanduser(), buf.getvalue())
+    if ns.json:
+        print(json.dumps({"lab": scenario.lab, "title": scenario.title, "seed": scenario.seed,
+                          "steps": result.steps, "metrics": metrics}))
+    else:
+        print(f"{scenario.title} ({scenario.lab}, seed {scenario.seed}): {result.steps} steps")
+        for key, value in metrics.items():
+            if isinstance(value, list):
+                value = f"[{len(value)} values]"
+            print(f"  {key}: {value}")
+        if ns.out:
+            print(f"  traces written to {ns.out}")
+    return 0
+
+
+def cmd_app(ns: argparse.Namespace) -> int:
+    from nnlab.scenario import ScenarioError, load
+
+    name = ns.scenario or "neuron_hh_spike"
+    try:
+        scenario = load(name)
+    except ScenarioError as exc:
+        return _problems(exc)
+    from nnlab.ui.app import NNLabApp
+
+    NNLabApp(scenario).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Numerical cores of every lab: numpy and numba only, no terminal imports."""

@@ -1,0 +1,1 @@
+"""The neuron lab: Hodgkin-Huxley, LIF, tuning curves, synapses, populations, activations."""

@@ -1,0 +1,64 @@
+"""The labs that exist: name, title, how to pick their Params, where their model lives.
+
+Model modules import numba, so they are named by import path and loaded only when a model
+is built; everything here imports without numba.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from nnlab.core.knobs import ParamsBase
+from nnlab.core.neuron.params import params_class as neuron_params_class
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """One lab of the tab strip."""
+
+    name: str
+    """Name used in scenario files (`lab = "neuron"`) and on the command line."""
+    title: str
+    """Tab title."""
+    key: str
+    """Number key that selects the tab."""
+    params_class: Callable[[dict[str, Any]], type[ParamsBase]]
+    """Picks the Params class for a `[params]` table."""
+    model_path: str
+    """`module:function` that builds a model from (params, seed)."""
+    warmup_path: str
+    """`module:function` that compiles the lab's kernels, calling back with progress."""
+    default_scenario: str
+    """Bundled scenario opened when the lab is chosen without one."""
+
+    def build_model(self, params: ParamsBase, seed: int, duration: float | None = None) -> Any:
+        """A new model of this lab (imports numba on first use)."""
+        return _load(self.model_path)(params, seed, duration)
+
+    def warmup(self, progress: Callable[[int, int, str], None] | None = None) -> None:
+        """Compile every kernel of this lab into numba's cache."""
+        _load(self.warmup_path)(progress)
+
+
+def _load(path: str) -> Callable[..., Any]:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+LABS: dict[str, LabSpec] = {
+    "neuron": LabSpec(
+        name="neuron",
+        title="Neuron",
+        key="1",
+        params_class=neuron_params_class,
+        model_path="nnlab.core.neuron.model:make_model",
+        warmup_path="nnlab.core.neuron.kernels:warmup",
+        default_scenario="neuron_hh_spike",
+    ),
+}
+"""Every lab, in tab order."""
+
+SCHEMA_VERSION = 1
+"""Newest scenario schema this nnlab reads."""

@@ -1,0 +1,51 @@
+"""The scenarios shipped with nnlab: inside the installed package, or `scenarios/` of a checkout."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def bundled_dir() -> Path:
+    """Directory holding the bundled scenario files."""
+    installed = Path(__file__).resolve().parent.parent / "scenarios"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled scenarios, sorted."""
+    d = bundled_dir()
+    return sorted(p.stem for p in d.glob("*.toml")) if d.is_dir() else []
+
+
+def bundled_path(name: str) -> Path | None:
+    """The file of a bundled scenario, or None."""
+    p = bundled_dir() / f"{name}.toml"
+    return p if p.is_file() else None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of `nnlab list`."""
+
+    name: str
+    lab: str
+    title: str
+    lecture: str
+
+
+def entries(lab: str | None = None) -> list[Entry]:
+    """Every bundled scenario's name, lab and title (read without validating)."""
+    out = []
+    for name in bundled_names():
+        try:
+            raw = tomllib.loads((bundled_dir() / f"{name}.toml").read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        entry = Entry(name, str(raw.get("lab", "?")), str(raw.get("title", name)), str(raw.get("lecture", "")))
+        if lab is None or entry.lab == lab:
+            out.append(entry)
+    return out

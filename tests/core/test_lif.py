@@ -1,0 +1,120 @@
+"""LIF against the closed forms of lecture 2 (oracles O1-O3) and against its own discrete prediction."""
+
+import numpy as np
+import pytest
+
+from nnlab.core.neuron.analytic import lif_euler_rate, lif_rate, lif_voltage
+from nnlab.core.neuron.lif_model import LIFModel
+from nnlab.core.neuron.params import LIFParams
+
+
+@pytest.mark.parametrize("v_in, hz", [(1.01, 10.604), (1.1, 20.017), (1.5, 41.715), (2.0, 63.040), (3.0, 98.919),
+                                      (5.0, 154.730), (10.0, 243.474), (100.0, 454.338)])
+def test_analytic_rate_matches_the_catalogue_o1(v_in, hz):
+    assert lif_rate(v_in, 0.02, 0.002) == pytest.approx(hz, abs=1e-3)
+
+
+def test_analytic_rate_is_zero_at_and_below_threshold_and_tends_to_one_over_tau_ref():
+    assert np.all(lif_rate(np.array([-1.0, 0.0, 0.5, 1.0]), 0.02, 0.002) == 0.0)
+    assert lif_rate(1e9, 0.02, 0.002) == pytest.approx(500.0, rel=1e-6)
+
+
+def isi_rate(v_in, dt, method="euler", seconds=2.0):
+    m = LIFModel(LIFParams(v_in=v_in, dt=dt, method=method), 0)
+    m.advance(int(round(seconds / dt)))
+    return m.isi_rate(0)
+
+
+@pytest.mark.parametrize("v_in", [1.5, 2.0, 5.0])
+def test_euler_rate_within_one_percent_at_dt_1e4_o2(v_in):
+    assert isi_rate(v_in, 1e-4) == pytest.approx(float(lif_rate(v_in, 0.02, 0.002)), rel=0.01)
+
+
+@pytest.mark.parametrize("v_in", [1.5, 2.0, 5.0])
+def test_euler_rate_within_point_three_percent_at_dt_1e5_o2(v_in):
+    assert isi_rate(v_in, 1e-5, seconds=0.5) == pytest.approx(float(lif_rate(v_in, 0.02, 0.002)), rel=0.003)
+
+
+@pytest.mark.parametrize("v_in, dt", [(1.5, 1e-4), (2.0, 1e-4), (5.0, 1e-3), (2.0, 1e-3)])
+def test_euler_rate_equals_the_discrete_prediction_exactly(v_in, dt):
+    assert isi_rate(v_in, dt) == pytest.approx(lif_euler_rate(v_in, dt, 0.02, 0.002), rel=1e-9)
+
+
+def test_catalogue_euler_figures_at_dt_1e4():
+    assert isi_rate(2.0, 1e-4) == pytest.approx(62.89, abs=0.01)
+    assert isi_rate(5.0, 1e-4) == pytest.approx(153.85, abs=0.01)
+
+
+@pytest.mark.parametrize("v_in", [1.05, 1.5, 2.0, 5.0, 10.0])
+def test_exact_method_lands_on_the_analytic_rate(v_in):
+    assert isi_rate(v_in, 1e-3, method="exact", seconds=3.0) == pytest.approx(
+        float(lif_rate(v_in, 0.02, 0.002)), rel=1e-6)
+
+
+def test_subthreshold_voltage_follows_the_closed_form_o3():
+    m = LIFModel(LIFParams(v_in=0.8, dt=1e-4, method="exact"), 0)
+    m.advance(200)
+    t, v = m.t.view(), m.rec_v.view()[:, 0]
+    assert np.allclose(v, lif_voltage(t, 0.8, 0.02), atol=1e-12)
+    assert v[-1] == pytest.approx(0.6321 * 0.8, abs=1e-4)
+    m.advance(100_000)
+    assert len(m.spike_t) == 0 and m.v[0] < 0.8
+
+
+def test_refractory_neuron_is_held_at_zero_for_round_tau_ref_over_dt_steps():
+    m = LIFModel(LIFParams(v_in=10.0, dt=1e-4, tau_ref=0.005), 0)
+    m.advance(400)
+    st = m.spike_t.view()
+    k = int(round(st[0] / 1e-4))
+    v = m.rec_v.view()[:, 0]
+    assert np.all(v[k : k + 51] == 0.0) and v[k + 51] > 0.0
+
+
+def test_ladder_gives_each_neuron_its_own_input_and_rate():
+    m = LIFModel(LIFParams(n_neurons=5, v_in=1.5, v_in_max=5.0, dt=1e-4), 0)
+    m.advance(20000)
+    st, si = m.spikes()
+    counts = np.bincount(si, minlength=5)
+    assert np.all(np.diff(counts) > 0)
+
+
+@pytest.mark.parametrize("method", ["euler", "exact"])
+@pytest.mark.parametrize("inp", ["constant", "noisy", "sine", "step"])
+def test_stepping_one_at_a_time_equals_one_long_advance(method, inp):
+    p = LIFParams(method=method, input=inp, v_in=1.8, t_on=0.01, t_off=0.03)
+    a = LIFModel(p, 7)
+    b = LIFModel(p, 7)
+    a.advance(500)
+    for _ in range(500):
+        b.advance(1)
+    assert np.array_equal(a.rec_v.view(), b.rec_v.view())
+    assert np.array_equal(a.spike_t.view(), b.spike_t.view())
+
+
+def test_snapshot_restore_then_stepping_gives_identical_numbers():
+    m = LIFModel(LIFParams(input="noisy", v_in=1.5), 3)
+    m.advance(300)
+    snap = m.snapshot()
+    m.advance(700)
+    first = (m.rec_v.view().copy(), m.spike_t.view().copy(), m.v.copy())
+    m.restore(snap)
+    assert len(m.rec_v) == 301
+    m.advance(700)
+    assert np.array_equal(first[0], m.rec_v.view())
+    assert np.array_equal(first[1], m.spike_t.view())
+    assert np.array_equal(first[2], m.v)
+
+
+def test_spike_step_level_stops_right_at_the_next_spike():
+    m = LIFModel(LIFParams(v_in=2.0, dt=1e-4), 0)
+    m.step(2)
+    assert len(m.spike_t) == 1
+    assert m.spike_t.view()[0] == pytest.approx(m.time())
+    m.step(2)
+    assert len(m.spike_t) == 2
+
+
+def test_spike_level_reports_when_no_spike_comes():
+    m = LIFModel(LIFParams(v_in=0.5, dt=1e-3), 0)
+    f = m.step(2)
+    assert "no spike" in f.message

@@ -1,0 +1,40 @@
+"""Population encoding (lecture 26): NEF gains and biases give the asked intercepts and maximum rates (O34)."""
+
+import numpy as np
+import pytest
+
+from nnlab.core.neuron.analytic import lif_rate, nef_gain_bias
+from nnlab.core.neuron.lif_model import PopulationModel
+from nnlab.core.neuron.params import PopulationParams
+
+
+def test_gain_and_bias_give_r_max_at_x_equals_one_and_zero_at_the_intercept():
+    x_int = np.array([-0.5, 0.0, 0.7])
+    r_max = np.array([100.0, 150.0, 200.0])
+    a, b = nef_gain_bias(x_int, r_max, 0.02, 0.002)
+    assert np.allclose(lif_rate(a + b, 0.02, 0.002), r_max)
+    assert np.allclose(a * x_int + b, 1.0)
+
+
+def test_tuning_curves_rise_for_positive_encoders_and_fall_for_negative():
+    m = PopulationModel(PopulationParams(n_neurons=30), 2)
+    x, rates = m.tuning()
+    for e, row in zip(m.encoders, rates):
+        diffs = np.diff(row)
+        assert np.all(diffs >= -1e-9) if e > 0 else np.all(diffs <= 1e-9)
+    assert np.all(rates.max(axis=1) <= 200.0 + 1e-6)
+
+
+def test_simulated_rates_follow_the_tuning_curves():
+    p = PopulationParams(n_neurons=10, input="constant", x=0.6, dt=1e-4, method="exact")
+    m = PopulationModel(p, 5)
+    m.advance(20_000)
+    counts = np.bincount(m.spike_i.view(), minlength=10) / 2.0
+    expected = lif_rate(m.alpha * m.encoders * 0.6 + m.beta, 0.02, 0.002)
+    assert np.allclose(counts, expected, atol=1.0)
+
+
+def test_same_seed_same_population():
+    a = PopulationModel(PopulationParams(), 9)
+    b = PopulationModel(PopulationParams(), 9)
+    assert np.array_equal(a.alpha, b.alpha) and np.array_equal(a.encoders, b.encoders)

@@ -1,0 +1,84 @@
+"""The command line as scripts and graders use it."""
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+
+import numpy as np
+import pytest
+
+from nnlab.cli import main
+from nnlab.core.neuron.params import MODELS
+from nnlab.scenario import load_text
+from nnlab.scenario.bundled import bundled_names
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_every_shipped_scenario_runs_ten_steps_headless(name, capsys):
+    assert main(["run", name, "--steps", "10", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lab"] == "neuron" and out["steps"] == 10 and "metrics" in out
+
+
+def test_run_json_metrics_and_npz_traces_of_hh(tmp_path, capsys):
+    out = tmp_path / "hh.npz"
+    assert main(["run", "neuron_hh_spike", "--json", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["metrics"]["spike_count"] == 6 and result["metrics"]["rate_hz"] == pytest.approx(60.0)
+    data = np.load(out)
+    for key in ("t", "v", "spike_t", "spike_i", "n", "m", "h"):
+        assert key in data
+    assert data["t"].shape == data["v"].shape == (10001,)
+
+
+def test_tuning_scenarios_report_inputs_and_rates(capsys):
+    assert main(["run", "neuron_lif_tuning", "--json", "--set", "params.fi_points=5"]) == 0
+    m = json.loads(capsys.readouterr().out)["metrics"]
+    assert len(m["inputs"]) == len(m["rates_hz"]) == 5 and m["rates_hz"][0] == 0.0
+
+
+def test_blow_up_exits_1_with_the_cause(capsys):
+    assert main(["run", "neuron_hh_spike", "--set", "params.dt=0.5"]) == 1
+    err = capsys.readouterr().err
+    assert "too large" in err and "Traceback" not in err
+
+
+def test_bad_out_path_is_refused_before_running(capsys, tmp_path):
+    assert main(["run", "neuron_lif_constant", "--out", str(tmp_path / "x.csv")]) == 1
+    assert "--out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_new_prints_a_valid_commented_scenario_for_every_model(model, capsys):
+    assert main(["new", "neuron", "--model", model]) == 0
+    text = capsys.readouterr().out
+    s = load_text(text, source="new")
+    assert s.params.model == model
+    assert "# tau" in text or "# z_" in text or "# i_ext" in text
+
+
+def test_list_filters_by_lab(capsys):
+    assert main(["list", "--lab", "neuron"]) == 0
+    assert "neuron_hh_spike" in capsys.readouterr().out
+    assert main(["list", "--lab", "nope"]) == 1
+
+
+def test_list_from_another_directory_shows_the_bundled_scenarios(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-m", "nnlab", "list"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "neuron_hh_spike" in out.stdout
+
+
+def test_help_list_and_check_do_not_import_numba_or_textual(tmp_path):
+    code = ("import sys; from nnlab.cli import main; main(['list']); main(['check', 'neuron_hh_spike']); "
+            "main(['new', 'neuron']); "
+            "bad = [m for m in ('numba', 'textual', 'rich', 'plotext') if m in sys.modules]; print('BAD', bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "BAD []" in out.stdout
+
+
+def test_unknown_option_gives_usage_and_exit_2(capsys):
+    assert main(["run"]) == 2
