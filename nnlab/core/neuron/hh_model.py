@@ -21,10 +21,15 @@ GATE_V = np.linspace(-100.0, 50.0, 301)
 """Membrane potentials of the gates view (mV)."""
 
 EQUATIONS = {
-    "euler": "forward Euler:  x <- x + dt * dx/dt   for x in V, n, m, h",
-    "rk4": "Runge-Kutta 4:  x <- x + dt/6 (k1 + 2 k2 + 2 k3 + k4)",
-    "exp_euler": "exponential Euler:  x <- x_inf + (x - x_inf) exp(-dt/tau_x)",
+    "euler": "Euler: x <- x + dt dx/dt",
+    "rk4": "RK4: x <- x + dt/6 (k1 + 2k2 + 2k3 + k4)",
+    "exp_euler": "exp. Euler: x <- x_inf + (x - x_inf) exp(-dt/tau_x)",
 }
+
+
+def _diff(a: float, b: float) -> str:
+    """"a - b" written without a double minus."""
+    return f"{a:.2f} - {b:g}" if b >= 0 else f"{a:.2f} + {-b:g}"
 
 
 def stable_dt(method: str) -> float:
@@ -147,29 +152,30 @@ class HHModel(SpikingModel):
         t = self.t.view()
         cur = self.current.view()
         rv = self.rec["v"].view()
-        n_prev = max(len(t) - 2, 0)
+        prev = max(len(t) - 2, 0)
         values = []
-        for label, name, unit in (("V", "v", "mV"), ("n", "n", ""), ("m", "m", ""), ("h", "h", "")):
+        for label, name, fmt in (("V mV", "v", ".3f"), ("n", "n", ".4f"), ("m", "m", ".4f"), ("h", "h", ".4f")):
             arr = self.rec[name].view()[:, 0]
-            values.append((label, f"{arr[-1]:.4f} {unit}".strip(), f"{arr[-1] - arr[n_prev]:+.4g}"))
-        values.append(("I_ext", f"{cur[-1]:.3f} uA/cm^2", f"{cur[-1] - cur[n_prev]:+.3g}"))
+            values.append((label, format(arr[-1], fmt), f"{arr[-1] - arr[prev]:+.2g}"))
+        values.append(("I uA/cm2", f"{cur[-1]:.3f}", f"{cur[-1] - cur[prev]:+.2g}"))
         ions = self.currents()
         for name, val in ions.items():
-            values.append((name, f"{val:.3f} uA/cm^2", ""))
+            values.append((name, f"{val:.3f}", ""))
         an, bn, am, bm, ah, bh = hh_rates(float(self.V[0]), p.rates == "course")
         v = float(self.V[0])
+        n, m, h = float(self.n[0]), float(self.m[0]), float(self.h[0])
         i_now = float(cur[-1])
         total = sum(ions.values())
         eq = (
-            "C dV/dt = I - g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L)",
-            EQUATIONS[p.method],
-            f"I_Na = {p.g_na:g}*{self.m[0]:.3f}^3*{self.h[0]:.3f}*({v:.2f}-{p.e_na:g}) = {ions['I_Na']:.3f}   "
-            f"I_K = {p.g_k:g}*{self.n[0]:.3f}^4*({v:.2f}-{p.e_k:g}) = {ions['I_K']:.3f}   "
-            f"I_L = {p.g_l:g}*({v:.2f}-{p.e_l:g}) = {ions['I_L']:.3f}",
-            f"dV/dt = ({i_now:.3f} - {total:.3f}) / {p.c_m:g} = {(i_now - total) / p.c_m:.4g} mV/ms   "
-            f"dn/dt = {an:.3f}(1-n) - {bn:.3f}n = {an * (1 - self.n[0]) - bn * self.n[0]:.4g}",
+            f"C dV/dt = I - I_Na - I_K - I_L      {EQUATIONS[p.method]}",
+            f"I_Na = g_Na m³h (V-E_Na) = {p.g_na:g}·{m:.3f}³·{h:.3f}·({_diff(v, p.e_na)}) = {ions['I_Na']:.3f}",
+            f"I_K = g_K n⁴ (V-E_K) = {p.g_k:g}·{n:.3f}⁴·({_diff(v, p.e_k)}) = {ions['I_K']:.3f}",
+            f"I_L = g_L (V-E_L) = {p.g_l:g}·({_diff(v, p.e_l)}) = {ions['I_L']:.3f}",
+            f"dV/dt = ({i_now:.3f} - {total:.3f}) / {p.c_m:g} = {(i_now - total) / p.c_m:.4g} mV/ms;  "
+            f"dn/dt = {an:.3f}(1-n) - {bn:.3f}n = {an * (1 - n) - bn * n:.3g}",
         )
         spike_t, spike_i = self.spikes()
+        x_inf, tau = self.curves()
         data = {
             "kind": "hh",
             "t": readonly(t),
@@ -184,11 +190,10 @@ class HHModel(SpikingModel):
             "amplitudes": self.amplitudes(),
             "gate_v": GATE_V,
             "threshold": p.spike_threshold,
+            "x_inf": x_inf,
+            "tau": tau,
+            "rates_now": (an, bn, am, bm, ah, bh),
         }
-        x_inf, tau = self.curves()
-        data["x_inf"] = x_inf
-        data["tau"] = tau
-        data["rates_now"] = (an, bn, am, bm, ah, bh)
         return Frame(t=self.time(), step=self.step_count, stage=self.stage, equation=eq, values=tuple(values),
                      data=data, message=self.blowup or self.message)
 

@@ -138,7 +138,10 @@ class LIFBase(SpikingModel):
 
     def _data(self) -> dict[str, Any]:
         st, si = self.spikes()
+        gain, bias = self.gain_bias()
         return {
+            "gain0": float(gain[0]),
+            "bias0": float(bias[0]),
             "t": readonly(self.t.view()),
             "v": readonly(self.rec_v.view()),
             "drive": readonly(self.drive.view()),
@@ -236,6 +239,7 @@ class PopulationModel(LIFBase):
         data["tuning"] = rates
         x_now = float(self.drive.view()[-1])
         data["x_now"] = x_now
+        data["encoders"] = self.encoders
         J = self.inputs_now()
         values = (
             ("x", f"{x_now:+.4f}", ""),

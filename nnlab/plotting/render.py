@@ -1,0 +1,104 @@
+"""Lay a figure out in character cells: title and legend, y ticks, the braille plot, x ticks.
+
+The result is a list of rows, each a list of (text, role) pieces; role None is plain text,
+"dim" is muted, other roles are the series' colour roles. Widgets turn pieces into styles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnlab.plotting.canvas import draw
+from nnlab.plotting.spec import ROLES, Figure
+
+Piece = tuple[str, str | None]
+Row = list[Piece]
+
+
+def tick(v: float) -> str:
+    """A short label for an axis value."""
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    a = abs(v)
+    if a >= 1e5 or a < 1e-3:
+        return f"{v:.1e}".replace("e+0", "e").replace("e-0", "e-")
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    return f"{v:.3g}"
+
+
+def layout(fig: Figure, width: int, height: int) -> list[Row]:
+    """The figure as `height` rows of at most `width` cells."""
+    if width < 8 or height < 3:
+        return [[(fig.title[:width], None)]] + [[("", None)] for _ in range(height - 1)]
+    rows: list[Row] = [_title_row(fig, width)]
+    plot_h = height - 2
+    y0, y1 = fig.ylim
+    labels = {0: tick(y1), plot_h - 1: tick(y0)}
+    if plot_h >= 5:
+        labels[(plot_h - 1) // 2] = tick(y1 - (y1 - y0) * ((plot_h - 1) // 2) / max(plot_h - 1, 1))
+    margin = max(len(s) for s in labels.values()) + 1
+    plot_w = width - margin - 1
+    raster = draw(fig, plot_w, plot_h, ROLES)
+    text = raster.text_rows()
+    for r in range(plot_h):
+        label = labels.get(r, "")
+        row: Row = [(label.rjust(margin - 1) + " ", "dim"), ("│", "dim")]
+        row.extend(_colour_runs(text[r], raster.role[r]))
+        rows.append(row)
+    rows.append(_x_row(fig, width, margin))
+    return rows
+
+
+def _title_row(fig: Figure, width: int) -> Row:
+    row: Row = [(fig.title, "title")]
+    used = len(fig.title)
+    for s in fig.series:
+        if s.label:
+            piece = f"  ■ {s.label}"
+            if used + len(piece) > width:
+                break
+            row.append((piece, s.role))
+            used += len(piece)
+    notes = "  ".join(fig.notes)
+    if notes and used + len(notes) + 2 <= width:
+        row.append((" " * (width - used - len(notes)), None))
+        row.append((notes, "note"))
+    return row
+
+
+def _x_row(fig: Figure, width: int, margin: int) -> Row:
+    x0, x1 = fig.xlim
+    plot_w = width - margin - 1
+    left, right = tick(x0), tick(x1)
+    mid = tick((x0 + x1) / 2)
+    label = f" {fig.xlabel}" if fig.xlabel else ""
+    cells = [" "] * width
+    def put(pos: int, s: str) -> None:
+        pos = max(0, min(pos, width - len(s)))
+        for i, ch in enumerate(s):
+            cells[pos + i] = ch
+    put(margin + 1, left)
+    put(margin + 1 + plot_w // 2 - len(mid) // 2, mid)
+    put(width - len(right) - len(label), right + label)
+    return [("".join(cells), "dim")]
+
+
+def _colour_runs(text: str, roles: np.ndarray) -> Row:
+    out: Row = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or roles[i] != roles[start]:
+            role = ROLES[roles[start]] if roles[start] >= 0 else None
+            out.append((text[start:i], role))
+            start = i
+    return out
+
+
+def to_text(fig: Figure, width: int, height: int) -> str:
+    """The figure as plain text (for exports and tests)."""
+    return "\n".join("".join(t for t, _ in row) for row in layout(fig, width, height))

@@ -1,0 +1,58 @@
+"""What a plot shows, independent of how it is drawn: series, axes ranges, labels and colour roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ROLES = ("primary", "secondary", "accent", "warning", "error", "success", "foreground")
+"""Colour roles a series may take; the widget maps them to the theme's colours."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One thing drawn on a plot."""
+
+    x: np.ndarray
+    y: np.ndarray
+    kind: str = "line"
+    """line (connected), points (dots), vlines (full-height marks at x), hline (a row at y[0])."""
+    role: str = "primary"
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot: its series, ranges and labels."""
+
+    title: str
+    series: tuple[Series, ...]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    xlabel: str = ""
+    ylabel: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    """Short readouts drawn in the top-right corner (e.g. "63.0 Hz")."""
+
+
+def padded(lo: float, hi: float, frac: float = 0.05) -> tuple[float, float]:
+    """A range around [lo, hi] with a margin; a degenerate range gets a unit width."""
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        return (0.0, 1.0)
+    if hi - lo < 1e-12:
+        return (lo - 0.5, hi + 0.5)
+    pad = (hi - lo) * frac
+    return (lo - pad, hi + pad)
+
+
+def data_range(*arrays: np.ndarray, frac: float = 0.05) -> tuple[float, float]:
+    """Padded min..max over every finite value of the arrays."""
+    vals = [np.asarray(a, dtype=np.float64).ravel() for a in arrays if np.size(a)]
+    if not vals:
+        return (0.0, 1.0)
+    allv = np.concatenate(vals)
+    allv = allv[np.isfinite(allv)]
+    if not len(allv):
+        return (0.0, 1.0)
+    return padded(float(allv.min()), float(allv.max()), frac)

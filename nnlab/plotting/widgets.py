@@ -1,0 +1,102 @@
+"""Textual widgets that draw figures and pictures line by line, in the theme's colours."""
+
+from __future__ import annotations
+
+import os
+
+from rich.segment import Segment
+from rich.color import Color as RichColor
+from rich.style import Style
+from textual.color import Color
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from nnlab.plotting.render import layout
+from nnlab.plotting.spec import ROLES, Figure
+
+NO_COLOR = bool(os.environ.get("NO_COLOR"))
+
+
+class PlotView(Widget):
+    """A braille plot of one Figure; the layout is rebuilt only when the figure or the size changes."""
+
+    DEFAULT_CSS = """
+    PlotView {
+        height: 1fr;
+        min-height: 4;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.figure: Figure | None = None
+        """The figure drawn, or None for an empty plot."""
+        self.placeholder = ""
+        """Text shown while there is no figure (e.g. compile progress)."""
+        self._strips: list[Strip] = []
+        self._size = Size(0, 0)
+
+    def set_figure(self, figure: Figure | None) -> None:
+        """Draw `figure` from the next refresh."""
+        self.figure = figure
+        self._strips = []
+        self.refresh()
+
+    def set_placeholder(self, text: str) -> None:
+        """Show `text` instead of a figure."""
+        self.placeholder = text
+        self.figure = None
+        self._strips = []
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._strips = []
+
+    def _styles(self) -> dict[str | None, Style]:
+        if NO_COLOR:
+            plain = Style()
+            return {None: plain, "dim": plain, "title": Style(bold=True), "note": plain,
+                    **{r: plain for r in ROLES}}
+        v = self.app.theme_variables
+        background = Color.parse(v.get("background", "#000000"))
+
+        def colour(*names: str) -> RichColor | None:
+            for name in names:
+                try:
+                    return (background + Color.parse(v[name])).rich_color
+                except (KeyError, ValueError):
+                    continue
+            return None
+
+        fg = colour("foreground")
+        styles: dict[str | None, Style] = {None: Style(color=fg)}
+        styles["dim"] = Style(color=colour("foreground-muted", "foreground"))
+        styles["title"] = Style(color=fg, bold=True)
+        styles["note"] = Style(color=colour("accent", "foreground"))
+        for role in ROLES:
+            styles[role] = Style(color=colour(role, "foreground"))
+        return styles
+
+    def _build(self) -> None:
+        w, h = self.size.width, self.size.height
+        self._size = self.size
+        if self.figure is None:
+            lines = [self.placeholder[i : i + w] for i in range(0, len(self.placeholder), max(w, 1))][:h]
+            style = self._styles()["dim"]
+            self._strips = [Strip([Segment(line, style)]).adjust_cell_length(w) for line in lines]
+            self._strips += [Strip.blank(w)] * (h - len(self._strips))
+            return
+        styles = self._styles()
+        rows = layout(self.figure, w, h)
+        strips = []
+        for row in rows[:h]:
+            segs = [Segment(text, styles.get(role, styles[None])) for text, role in row if text]
+            strips.append(Strip(segs).adjust_cell_length(w))
+        strips += [Strip.blank(w)] * (h - len(strips))
+        self._strips = strips
+
+    def render_line(self, y: int) -> Strip:
+        if not self._strips or self._size != self.size:
+            self._build()
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)

@@ -1,0 +1,1 @@
+"""The Textual app: tabs of labs, shared keys, the command palette, help and dialogs."""

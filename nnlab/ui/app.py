@@ -1,0 +1,96 @@
+"""The nnlab app: a tab per lab, the keys shared by all labs, and the command palette."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from nnlab.core.registry import LABS
+from nnlab.scenario import Scenario, ScenarioError, load
+from nnlab.scenario.bundled import entries
+from nnlab.ui.lab_view import LabView
+from nnlab.ui.screens import SCREENS
+
+
+class NNLabApp(App[None]):
+    """The lab: opens on `scenario`, with a tab for every lab that exists."""
+
+    TITLE = "nnlab"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (170, "-huge")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit", show=False),
+        *[Binding(spec.key, f"switch_lab('{spec.name}')", spec.title, show=False) for spec in LABS.values()],
+    ]
+    CSS = """
+    TabbedContent, TabPane { height: 1fr; padding: 0; }
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial=f"tab-{self.scenario.lab}"):
+            for spec in LABS.values():
+                scenario = self.scenario if spec.name == self.scenario.lab else load(spec.default_scenario)
+                with TabPane(f"{spec.key} {spec.title}", id=f"tab-{spec.name}"):
+                    yield SCREENS[spec.name](spec, scenario, id=f"lab-{spec.name}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.lab().focus()
+
+    def lab(self) -> LabView:
+        """The lab screen of the active tab."""
+        active = self.query_one(TabbedContent).active
+        return self.query_one(f"#lab-{active.removeprefix('tab-')}", LabView)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.lab().focus()
+
+    def action_switch_lab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{name}"
+        self.lab().focus()
+
+    def action_open_scenario(self) -> None:
+        from nnlab.ui.dialogs import OpenScenario
+
+        self.push_screen(OpenScenario(), self.open_scenario)
+
+    def open_scenario(self, scenario: Scenario | None) -> None:
+        """Load `scenario` into its lab and show that lab."""
+        if scenario is None:
+            return
+        self.action_switch_lab(scenario.lab)
+        self.lab().load(scenario)
+        self.notify(f"opened {scenario.name}: {scenario.title}", timeout=3)
+
+    def _open_bundled(self, name: str) -> None:
+        try:
+            self.open_scenario(load(name))
+        except ScenarioError as exc:
+            self.notify("\n".join(str(p) for p in exc.problems), severity="error")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for spec in LABS.values():
+            yield SystemCommand(f"Switch lab: {spec.title}", f"key {spec.key}",
+                                lambda name=spec.name: self.action_switch_lab(name))
+        yield SystemCommand("Open scenario...", "pick a bundled scenario or type a path (key o)",
+                            self.action_open_scenario)
+        for e in entries():
+            yield SystemCommand(f"Open scenario: {e.name}", e.title, lambda n=e.name: self._open_bundled(n),
+                                discover=False)
+        yield SystemCommand("Export traces", "write every trace to a .npz file (key e)",
+                            lambda: self.lab().action_export())
+        yield SystemCommand("Export plots as text", "write the two plots as a .txt file",
+                            lambda: self.lab().export_plots())
+        yield SystemCommand("Save scenario", "save the present parameters as a scenario file (key s)",
+                            lambda: self.lab().action_save())
+        yield SystemCommand("Help for this lab", "what it teaches, its equations, what to try (key ?)",
+                            lambda: self.lab().action_help())

@@ -1,0 +1,106 @@
+"""Dialogs: open a scenario (bundled or from a file) and save the present one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from nnlab.scenario import Scenario, ScenarioError, load
+from nnlab.scenario.bundled import entries
+from nnlab.scenario.writer import to_toml, write_atomic
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90%; max-width: 100; height: auto; max-height: 90%; background: $surface;
+                     border: round $primary; padding: 0 1; }}
+{name} .error {{ color: $error; height: auto; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+class OpenScenario(ModalScreen[Scenario | None]):
+    """Pick a bundled scenario or type the path of a scenario file."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="OpenScenario") + """
+    OpenScenario OptionList { height: auto; max-height: 16; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Open a scenario: pick one, or type a path and press Enter")
+            yield Input(placeholder="path/to/scenario.toml", id="path")
+            yield OptionList(*[Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()], id="bundled")
+            yield Static("", classes="error", id="problems")
+            yield Label("escape closes", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#bundled", OptionList).focus()
+
+    def _try(self, ref: str) -> None:
+        try:
+            scenario = load(ref)
+        except ScenarioError as exc:
+            self.query_one("#problems", Static).update("\n".join(str(p) for p in exc.problems))
+            return
+        self.dismiss(scenario)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self._try(event.option.id)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._try(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SaveScenario(ModalScreen[Path | None]):
+    """Save the present scenario (edited parameters included) as a TOML file, atomically."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="SaveScenario")
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self._confirm: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        name = self.scenario.name or self.scenario.lab
+        with Vertical():
+            yield Label("Save the scenario as (Enter saves):")
+            yield Input(str(Path.cwd() / f"{name}.toml"), id="path")
+            yield Static("", classes="error", id="problems")
+            yield Label("escape closes", classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if path.suffix != ".toml":
+            self.query_one("#problems", Static).update(f"expected a file name ending in .toml, found {path.name!r}")
+            return
+        if not path.parent.is_dir():
+            self.query_one("#problems", Static).update(f"no such directory: {path.parent}")
+            return
+        if path.exists() and self._confirm != path:
+            self._confirm = path
+            self.query_one("#problems", Static).update(f"{path.name} exists: press Enter again to replace it")
+            return
+        try:
+            write_atomic(path, to_toml(self.scenario))
+        except OSError as exc:
+            self.query_one("#problems", Static).update(f"could not write {path}: {exc.strerror}")
+            return
+        self.app.notify(f"scenario saved to {path}", timeout=4)
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,453 @@
+"""The screen of one lab: parameters, plots, inspector, equation and status, over one model.
+
+The model is owned here and touched by one writer at a time: a single step runs inline on the
+UI thread; a run goes to a thread worker that posts frames, and nothing else touches the model
+until it posts RunFinished. Kernels compile in a worker at first use while keys stay live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import threading
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from nnlab.core.knobs import ParamsBase
+from nnlab.core.registry import LabSpec
+from nnlab.core.runner import run
+from nnlab.plotting.spec import Figure
+from nnlab.plotting.widgets import PlotView
+from nnlab.scenario import Scenario
+from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
+from nnlab.ui.widgets.equation import EquationPane
+from nnlab.ui.widgets.inspector import Inspector
+from nnlab.ui.widgets.param_panel import ParamPanel
+
+HISTORY = 1000
+"""Steps that `b` can undo."""
+
+
+class LabView(Widget, can_focus=True):
+    """Base of every lab screen; subclasses say how frames become figures and what the help says."""
+
+    BINDINGS = [
+        Binding("space", "toggle_run", "Run/Pause"),
+        Binding("n", "step", "Step"),
+        Binding("N", "step_big", "Big step"),
+        Binding("b", "step_back", "Back"),
+        Binding("r", "reset", "Reset"),
+        Binding("R", "reseed", "Reseed", show=False),
+        Binding("g", "granularity", "N size", show=False),
+        Binding("v", "next_view", "View"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False),
+        Binding("minus", "zoom(2.0)", "Zoom out", show=False),
+        Binding("o", "open", "Open", show=False),
+        Binding("s", "save", "Save", show=False),
+        Binding("e", "export", "Export", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "focus_lab", "Back to the lab", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    LabView { layout: vertical; height: 1fr; }
+    LabView #lab-body { height: 1fr; }
+    LabView #left { width: 29; }
+    Screen.-wide LabView #left { width: 34; }
+    Screen.-huge LabView #left { width: 40; }
+    LabView ParamPanel { height: 3fr; min-height: 4; background: $boost; }
+    LabView Inspector { height: 2fr; min-height: 3; }
+    LabView #center { width: 1fr; }
+    LabView EquationPane { height: auto; max-height: 4; min-height: 2; background: $boost; }
+    Screen.-tall LabView EquationPane { max-height: 7; }
+    LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
+    LabView #status.-error { background: $error 40%; }
+    LabView:focus-within #status { text-style: none; }
+    """
+
+    running: reactive[bool] = reactive(False)
+    """True while a run worker owns the model."""
+
+    def __init__(self, spec: LabSpec, scenario: Scenario, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.spec = spec
+        self.scenario = scenario
+        self.params: ParamsBase = scenario.params
+        self.seed = scenario.seed
+        self.model: Any = None
+        self.frame: Any = None
+        self.history: list[Any] = []
+        self.view = self.initial_view()
+        self.window: float | None = None
+        self.level = 1
+        self.compile_text = "compiling kernels (first start only) ..."
+        self._stop: threading.Event | None = None
+        self._status_error = ""
+
+    # -- subclass hooks ---------------------------------------------------------------------------
+    def figures(self, frame: Any) -> tuple[Figure, Figure]:
+        raise NotImplementedError
+
+    def views(self) -> tuple[str, ...]:
+        return ("main",)
+
+    def initial_view(self) -> str:
+        return getattr(self.params, "view", self.views()[0])
+
+    def help_markdown(self) -> str:
+        raise NotImplementedError
+
+    def switch_model(self, name: str) -> ParamsBase:
+        raise NotImplementedError
+
+    def speed(self) -> float:
+        """Model time per second of wall time while running."""
+        return self.scenario.run.speed or getattr(self.params, "default_duration", 1.0) / 5.0
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="lab-body"):
+            with Vertical(id="left"):
+                yield ParamPanel(self.params, self.switch_model, id="params")
+                yield Inspector(id="inspector")
+            with Vertical(id="center"):
+                yield PlotView(id="plot-top")
+                yield PlotView(id="plot-bottom")
+                yield EquationPane(id="equation")
+        yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.query_one("#plot-top", PlotView).set_placeholder(self.compile_text)
+        self.query_one("#plot-bottom", PlotView).set_placeholder("")
+        self._update_status()
+        self._prepare(self.params, self.seed)
+
+    # -- model lifecycle --------------------------------------------------------------------------
+    def _prepare(self, params: ParamsBase, seed: int) -> None:
+        """Compile the kernels (first time) and build a model in a worker; KernelsReady brings it back."""
+        self.model = None
+        self.run_worker(partial(self._build_thread, params, seed), thread=True, exclusive=True, group="prepare",
+                        exit_on_error=False)
+
+    def _build_thread(self, params: ParamsBase, seed: int) -> None:
+        try:
+            self.spec.warmup(lambda i, n, name: self.post_message(KernelsCompiling(i, n, name)))
+            model = self.spec.build_model(params, seed, self.scenario.duration())
+        except Exception as exc:  # a message for the user, never a traceback
+            self.post_message(KernelsFailed(f"could not build the model: {exc}"))
+            return
+        self.post_message(KernelsReady(model))
+
+    def on_kernels_compiling(self, message: KernelsCompiling) -> None:
+        if message.done < message.total:
+            self.compile_text = f"compiling kernels (first start only): {message.done}/{message.total} {message.name}"
+        else:
+            self.compile_text = "kernels ready"
+        if self.model is None:
+            self.query_one("#plot-top", PlotView).set_placeholder(self.compile_text)
+        self._update_status()
+
+    def on_kernels_ready(self, message: KernelsReady) -> None:
+        model = message.model
+        if model.params != self.params or model.seed != self.seed:
+            model = self.spec.build_model(self.params, self.seed, self.scenario.duration())
+        self.model = model
+        self.history.clear()
+        levels = self.model.step_levels()
+        gran = self.scenario.run.granularity
+        self.level = levels.index(gran) if gran in levels and levels.index(gran) > 0 else min(1, len(levels) - 1)
+        self.show_frame(self.model.frame())
+
+    def on_kernels_failed(self, message: KernelsFailed) -> None:
+        self._set_error(message.error)
+        self.query_one("#plot-top", PlotView).set_placeholder(message.error)
+
+    def _ready(self) -> bool:
+        if self.model is None:
+            self.notify(self.compile_text + " - one moment", timeout=2)
+            return False
+        return True
+
+    def load(self, scenario: Scenario) -> None:
+        """Replace the scenario (from the open dialog or the palette)."""
+        self._stop_run()
+        self.scenario = scenario
+        self.params = scenario.params
+        self.seed = scenario.seed
+        self.view = self.initial_view()
+        self.window = None
+        self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
+        self._set_error("")
+        self._prepare(self.params, self.seed)
+
+    # -- frames -----------------------------------------------------------------------------------
+    def show_frame(self, frame: Any) -> None:
+        """Draw a frame: plots, equation, inspector and status."""
+        self.frame = frame
+        if self.view not in self.views():
+            self.view = self.views()[0]
+        top, bottom = self.figures(frame)
+        self.query_one("#plot-top", PlotView).set_figure(top)
+        self.query_one("#plot-bottom", PlotView).set_figure(bottom)
+        self.query_one(EquationPane).show(frame.equation)
+        self.query_one(Inspector).show(frame.values)
+        if frame.message and self.model is not None and self.model.blowup:
+            self._set_error(frame.message)
+        self._update_status()
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        if self.running:
+            self.show_frame(message.frame)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.running = False
+        self._stop = None
+        self.show_frame(message.frame)
+        if message.blowup:
+            self._set_error(message.blowup + " Paused at the last good state.")
+            self.notify(message.blowup, title="paused", severity="error", timeout=8)
+
+    def _update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        if self._status_error:
+            status.update(self._status_error)
+            return
+        if self.model is None or self.frame is None:
+            status.update(self.compile_text)
+            return
+        levels = self.model.step_levels()
+        big = levels[self.level] if self.level < len(levels) else levels[-1]
+        unit = getattr(self.params, "time_unit", "")
+        state = "running" if self.running else "paused"
+        t = self.frame.t
+        where = f"t = {t:.6g} {unit}" if unit not in ("", "z") else f"{'z' if unit == 'z' else 'step'} = {t:.4g}"
+        text = f"{state}  {where}  step {self.frame.step}  |  n: {levels[0]}  N: {big}  |  {self.frame.stage}"
+        if self.frame.message:
+            text += f"  |  {self.frame.message}"
+        status.update(text)
+
+    def _set_error(self, text: str) -> None:
+        self._status_error = text
+        status = self.query_one("#status", Static)
+        status.set_class(bool(text), "-error")
+        self._update_status()
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _push_history(self) -> None:
+        self.history.append(self.model.snapshot())
+        if len(self.history) > HISTORY:
+            del self.history[0]
+
+    def _stop_run(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    def action_step(self) -> None:
+        self._step(0)
+
+    def action_step_big(self) -> None:
+        self._step(self.level)
+
+    def _step(self, level: int) -> None:
+        if not self._ready() or self.running:
+            return
+        self._set_error("")
+        if self.long_level(level):
+            self._start_run(self.remaining_steps())
+            return
+        self._push_history()
+        self.show_frame(self.model.step(level))
+
+    def long_level(self, level: int) -> bool:
+        """True when a step of this size may take long enough to belong in a worker."""
+        return False
+
+    def remaining_steps(self) -> int:
+        """Steps of the smallest size left in the scenario's run (a full run again when it is over)."""
+        raise NotImplementedError
+
+    def pace(self) -> float | None:
+        """Steps per second of wall time while running, or None for as fast as possible."""
+        return None
+
+    def action_toggle_run(self) -> None:
+        if self.running:
+            self._stop_run()
+            return
+        if not self._ready():
+            return
+        self._set_error("")
+        self._start_run(self.remaining_steps())
+
+    def _start_run(self, steps: int) -> None:
+        self._push_history()
+        self._stop = threading.Event()
+        self.running = True
+        self._update_status()
+        self.run_worker(partial(self._run_thread, steps, self._stop, self.pace()), thread=True, group="run",
+                        exclusive=True, exit_on_error=False)
+
+    def _run_thread(self, steps: int, stop: threading.Event, pace: float | None) -> None:
+        model = self.model
+        try:
+            result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f)),
+                         frame_every=1 if pace is None else 0, pace=pace)
+            self.post_message(RunFinished(model.frame(), result.stopped, result.blowup))
+        except Exception as exc:
+            self.post_message(RunFinished(model.frame(), True, f"the run stopped: {exc}"))
+
+    def action_step_back(self) -> None:
+        if not self._ready():
+            return
+        if self.running:
+            self._stop_run()
+            return
+        if not self.history:
+            self.notify("nothing to step back to: this is where the run started", timeout=2)
+            return
+        self.model.restore(self.history.pop())
+        self.params = self.model.params
+        self._set_error("")
+        self.show_frame(self.model.frame())
+
+    def action_reset(self) -> None:
+        self._rebuild(self.seed, "reset: same initial state")
+
+    def action_reseed(self) -> None:
+        self._rebuild(self.seed + 1, f"reseeded: seed {self.seed + 1}")
+
+    def _rebuild(self, seed: int, note: str) -> None:
+        if self.model is None:
+            return
+        self._stop_run()
+        self.seed = seed
+        self._set_error("")
+        self.history.clear()
+        self.model = self.spec.build_model(self.params, seed, self.scenario.duration())
+        self.show_frame(self.model.frame())
+        self.notify(note, timeout=2)
+
+    def action_granularity(self) -> None:
+        if not self._ready():
+            return
+        levels = self.model.step_levels()
+        if len(levels) > 2:
+            self.level = self.level + 1 if self.level + 1 < len(levels) else 1
+        self._update_status()
+        self.notify(f"N steps by: {levels[self.level]}", timeout=2)
+
+    def action_next_view(self) -> None:
+        views = self.views()
+        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[0]
+        if self.frame is not None:
+            self.show_frame(self.frame)
+        self.notify(f"view: {self.view}", timeout=1.5)
+
+    def action_zoom(self, factor: float) -> None:
+        if self.frame is None:
+            return
+        self.window = max(self.current_window() * float(factor), 1e-6)
+        self.show_frame(self.frame)
+
+    def current_window(self) -> float:
+        return self.window or 1.0
+
+    def on_params_changed(self, message: ParamsChanged) -> None:
+        message.stop()
+        new = message.params
+        old = self.params
+        self.params = new
+        if getattr(new, "view", None) != getattr(old, "view", None) and hasattr(new, "view"):
+            self.view = new.view
+        self.scenario = dataclasses.replace(self.scenario, params=new)
+        if self.model is None:
+            return
+        structural = type(new) is not type(old) or any(
+            getattr(new, f) != getattr(old, f) for f in type(old).structural())
+        if structural:
+            self._stop_run()
+            if type(new) is not type(old):
+                self.run_worker(self.query_one(ParamPanel).load(new), group="panel")
+            self.view = self.initial_view()
+            self._prepare(new, self.seed)
+            self.notify("the model was rebuilt with the new parameters", timeout=2)
+        else:
+            self.model.set_params(new)
+            self._set_error("")
+            self.show_frame(self.model.frame())
+
+    def action_focus_lab(self) -> None:
+        self.focus()
+
+    def action_help(self) -> None:
+        from nnlab.ui.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.help_markdown(), self.scenario))
+
+    def action_open(self) -> None:
+        self.app.action_open_scenario()
+
+    def action_save(self) -> None:
+        from nnlab.ui.dialogs import SaveScenario
+
+        self.app.push_screen(SaveScenario(self.current_scenario()))
+
+    def current_scenario(self) -> Scenario:
+        """The scenario as it stands now: the edited parameters and the present seed."""
+        return dataclasses.replace(self.scenario, params=self.params, seed=self.seed)
+
+    def action_export(self) -> None:
+        if not self._ready() or self.running:
+            if self.running:
+                self.notify("pause (space) before exporting", timeout=2)
+            return
+        import numpy as np
+
+        from nnlab.scenario.writer import write_atomic
+
+        path = _free_path(Path.cwd() / f"{self.scenario.name or self.spec.name}-step{self.model.steps_total}.npz")
+        buf = io.BytesIO()
+        np.savez(buf, **self.model.traces())
+        try:
+            write_atomic(path, buf.getvalue())
+        except OSError as exc:
+            self.notify(f"could not write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"traces written to {path}", timeout=4)
+
+    def export_plots(self) -> None:
+        """Write the two figures as plain text."""
+        from nnlab.plotting.render import to_text
+        from nnlab.scenario.writer import write_atomic
+
+        if self.frame is None:
+            return
+        top, bottom = self.figures(self.frame)
+        path = _free_path(Path.cwd() / f"{self.scenario.name or self.spec.name}-plots.txt")
+        text = to_text(top, 100, 24) + "\n\n" + to_text(bottom, 100, 24) + "\n"
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            self.notify(f"could not write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"plots written to {path}", timeout=4)
+
+
+def _free_path(path: Path) -> Path:
+    """`path`, or `path` with -1, -2 ... before the suffix when it exists."""
+    if not path.exists():
+        return path
+    k = 1
+    while True:
+        cand = path.with_name(f"{path.stem}-{k}{path.suffix}")
+        if not cand.exists():
+            return cand
+        k += 1

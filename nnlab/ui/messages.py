@@ -1,0 +1,62 @@
+"""Messages between workers, widgets and lab screens (past tense: something happened)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class FrameReady(Message):
+    """A running model produced a frame; a newer one replaces an undelivered older one."""
+
+    def __init__(self, frame: Any) -> None:
+        super().__init__()
+        self.frame = frame
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FrameReady)
+
+
+class RunFinished(Message):
+    """A run ended: done, stopped by the user, or stopped by a blow-up."""
+
+    def __init__(self, frame: Any, stopped: bool, blowup: str) -> None:
+        super().__init__()
+        self.frame = frame
+        self.stopped = stopped
+        self.blowup = blowup
+
+
+class KernelsCompiling(Message):
+    """Progress of the kernel warm-up: `done` of `total`, now compiling `name`."""
+
+    def __init__(self, done: int, total: int, name: str) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+        self.name = name
+
+
+class KernelsReady(Message):
+    """The kernels are compiled and the model is built."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+
+class KernelsFailed(Message):
+    """Building the model failed (a message for the user)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ParamsChanged(Message):
+    """The user changed a parameter to a valid value."""
+
+    def __init__(self, params: Any) -> None:
+        super().__init__()
+        self.params = params
