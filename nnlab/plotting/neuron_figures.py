@@ -22,7 +22,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
 DEFAULT_WINDOW = {"hh": 100.0, "lif": 0.2, "synapse": 0.5, "pair": 0.2, "population": 2.0}
 """Visible time span of the trace views, in the model's time unit."""
 
-GATE_ROLES = ("secondary", "accent", "success")
+GATE_ROLES = ("success", "accent", "error")
 
 
 def time_window(t_now: float, window: float) -> tuple[float, float]:

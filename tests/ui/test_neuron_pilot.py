@@ -1,0 +1,280 @@
+"""The neuron lab driven as a person uses it: keys pressed, frames and widgets read."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from textual.widgets import Input, Static
+
+from nnlab.ui.dialogs import OpenScenario, SaveScenario
+from nnlab.ui.help import HelpScreen
+from nnlab.ui.lab_view import LabView
+
+from .conftest import idle, ready
+
+
+async def test_n_steps_one_dt_and_N_one_millisecond(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        assert lab.frame.step == 0
+        await pilot.press("n")
+        assert lab.frame.step == 1 and lab.frame.t == pytest.approx(0.01)
+        await pilot.press("N")
+        assert lab.frame.step == 101
+        status = str(app.query_one("#status", Static).render())
+        assert "t = 1.01 ms" in status and "N: ms" in status
+
+
+async def test_g_switches_N_to_the_next_spike(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("g", "N")
+        assert len(lab.model.spike_t) == 1
+        assert lab.frame.t == pytest.approx(float(lab.model.spike_t.view()[0]), abs=0.011)
+        assert "next spike" in lab.frame.stage
+
+
+async def test_b_steps_back_exactly(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("N", "N")
+        before = (lab.frame.step, lab.frame.values)
+        await pilot.press("N", "n", "n")
+        await pilot.press("b", "b", "b")
+        assert (lab.frame.step, lab.frame.values) == before
+        await pilot.press("N")
+        again = lab.model.rec["v"].view().copy()
+        await pilot.press("b", "N")
+        assert np.array_equal(again, lab.model.rec["v"].view())
+
+
+async def test_space_runs_and_pauses_and_b_undoes_the_run(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("space")
+        await pilot.pause(0.4)
+        assert lab.running
+        assert "running" in str(app.query_one("#status", Static).render())
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert lab.frame.step > 0
+        await pilot.press("b")
+        assert lab.frame.step == 0
+
+
+async def test_a_run_to_the_end_stops_at_the_duration(make_app):
+    app = make_app("neuron_lif_constant", ("run.speed=100.0",))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("space")
+        await idle(pilot, app)
+        lab = app.lab()
+        assert lab.frame.t == pytest.approx(0.5)
+        assert lab.model.metrics()["spike_count"] == 31
+
+
+async def test_a_blow_up_pauses_with_a_message_about_the_step(make_app):
+    app = make_app("neuron_hh_spike", ("params.dt=0.5", "run.speed=1000.0"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("space")
+        await idle(pilot, app)
+        status = str(app.query_one("#status", Static).render())
+        assert "too large" in status and "dt = 0.5 ms" in status
+        assert np.isfinite(lab.frame.data["v"]).all()
+        assert app.query_one("#status").has_class("-error")
+
+
+async def test_v_cycles_the_hh_views(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        seen = [lab.view]
+        for _ in range(3):
+            await pilot.press("v")
+            seen.append(lab.view)
+        assert seen == ["trace", "gates", "phase", "trace"]
+        assert app.query_one("#plot-top").figure.title == "V (mV)"
+
+
+async def test_invalid_parameter_is_refused_in_place_and_a_valid_one_applies(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        field = app.query_one("#p-i_ext", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press("9", "9", "9", "9", "enter")
+        assert field.has_class("-invalid")
+        assert lab.params.i_ext == 10.0
+        assert "expected a number in [-500, 500]" in str(app.query_one("#param-help", Static).render())
+        field.value = ""
+        await pilot.press("6", ".", "5", "enter")
+        assert not field.has_class("-invalid")
+        assert lab.params.i_ext == 6.5 and lab.model.params.i_ext == 6.5
+        await pilot.press("escape")
+        assert app.focused is lab
+
+
+async def test_changing_the_model_rebuilds_the_panel_and_the_lab(make_app):
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        app.query_one("#p-model", Select).value = "lif"
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if type(lab.model).__name__ == "LIFModel" and app.query("#p-tau_m"):
+                break
+        assert type(lab.model).__name__ == "LIFModel"
+        assert app.query("#p-tau_m") and not app.query("#p-i_ext")
+        await pilot.press("n")
+        assert lab.frame.step == 1 and lab.frame.data["kind"] == "lif"
+
+
+async def test_help_opens_and_closes(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_open_dialog_loads_a_bundled_scenario(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("o")
+        assert isinstance(app.screen, OpenScenario)
+        app.screen.query_one("#path", Input).value = "neuron_lif_constant"
+        app.screen.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        await ready(pilot, app)
+        lab = app.lab()
+        for _ in range(100):
+            if type(lab.model).__name__ == "LIFModel":
+                break
+            await pilot.pause(0.02)
+        assert lab.scenario.name == "neuron_lif_constant" and type(lab.model).__name__ == "LIFModel"
+
+
+async def test_open_dialog_shows_problems_of_a_bad_file(make_app, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('schema = 1\nlab = "neuron"\n[params]\nmodel = "lif"\ntau_m = -1\n')
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("o")
+        field = app.screen.query_one("#path", Input)
+        field.value = str(bad)
+        field.focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, OpenScenario)
+        assert "params.tau_m: expected a number in (0, 1] s, found -1" in str(
+            app.screen.query_one("#problems", Static).render())
+
+
+async def test_export_and_save_write_files(make_app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("N", "e")
+        exported = list(tmp_path.glob("*.npz"))
+        assert len(exported) == 1
+        data = np.load(exported[0])
+        assert data["t"].shape == (101,)
+        await pilot.press("s")
+        assert isinstance(app.screen, SaveScenario)
+        await pilot.press("enter")
+        saved = tmp_path / "neuron_hh_spike.toml"
+        assert saved.exists()
+        from nnlab.scenario import load
+
+        assert load(str(saved)).params == app.lab().params
+
+
+async def test_keys_are_answered_while_kernels_compile(make_app, monkeypatch):
+    import nnlab.core.neuron.kernels as kernels
+
+    gate = threading.Event()
+    real = kernels.warmup
+
+    def slow(progress=None):
+        if progress:
+            progress(0, 1, "waiting")
+        gate.wait(20)
+        real(progress)
+
+    monkeypatch.setattr(kernels, "warmup", slow)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        lab = app.lab()
+        assert lab.model is None
+        assert "compiling kernels" in str(app.query_one("#status", Static).render())
+        await pilot.press("n", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert lab.model is None
+        gate.set()
+        await ready(pilot, app)
+        await pilot.press("n")
+        assert lab.frame.step == 1
+
+
+async def test_resizing_to_40x12_and_back_does_not_crash(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("N")
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.press("n", "v")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert app.lab().frame.step == 101
+
+
+@pytest.mark.parametrize("name", ["neuron_hh_fi_curve", "neuron_lif_tuning", "neuron_synapse_train",
+                                  "neuron_synapse_kernels", "neuron_lif_pair_inhibitory", "neuron_population_tuning",
+                                  "neuron_activations", "neuron_hh_course", "neuron_lif_refractory",
+                                  "neuron_hh_gates", "neuron_lif_constant", "neuron_lif_pair_excitatory"])
+async def test_every_scenario_steps_in_the_app(make_app, name):
+    app = make_app(name, ("params.fi_points=3",) if "fi" in name or "tuning" in name and "lif" in name else ())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("n", "n", "N", "v", "v")
+        await idle(pilot, app)
+        assert lab.frame.step >= 2
+        assert app.query_one("#plot-top").figure is not None
+
+
+async def test_palette_offers_the_lab_commands(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for want in ("Switch lab: Neuron", "Open scenario...", "Export traces", "Save scenario", "Screenshot",
+                     "Help for this lab", "Open scenario: neuron_lif_tuning"):
+            assert want in titles
