@@ -222,6 +222,10 @@ def _fi(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     if d["analytic"] is not None:
         series.append(Series(d["x_fine"], d["analytic"], role="secondary", label="G(v_in)"))
     series.append(Series(d["inputs"], d["rates"], kind="points", role="warning", label="simulated"))
+    if d.get("rheobase") is not None:
+        rb = float(d["rheobase"])
+        series.append(Series(np.array([rb]), np.array([0.0]), kind="vlines", role="foreground",
+                             label=f"rheobase <= {rb:g}"))
     hi = max(float(np.max(d["rates"])) if len(d["rates"]) else 0.0,
              float(np.max(d["analytic"])) if d["analytic"] is not None else 0.0, 10.0)
     unit = "uA/cm^2" if d["cell"] == "hh" else "v_in"

@@ -199,8 +199,8 @@ class LabView(Widget, can_focus=True):
         self.query_one("#plot-bottom", PlotView).set_figure(bottom)
         self.query_one(EquationPane).show(frame.equation)
         self.query_one(Inspector).show(frame.values)
-        if frame.message and self.model is not None and self.model.blowup:
-            self._set_error(frame.message)
+        if self.model is not None and self.model.blowup:
+            self._set_error(self.model.blowup + " Paused at the last good state.")
         self._update_status()
 
     def on_frame_ready(self, message: FrameReady) -> None:
@@ -212,7 +212,6 @@ class LabView(Widget, can_focus=True):
         self._stop = None
         self.show_frame(message.frame)
         if message.blowup:
-            self._set_error(message.blowup + " Paused at the last good state.")
             self.notify(message.blowup, title="paused", severity="error", timeout=8)
 
     def _update_status(self) -> None:

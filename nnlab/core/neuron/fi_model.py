@@ -77,7 +77,8 @@ class FIModel:
                 break
             st, _ = cell.spikes()
             self.rates.append(steady_rate(st, self.params.settle, cell.ms_per_unit))
-            self.last = {"t": cell.t.view().copy(), "v": cell.traces()["v"].copy(), "x": float(x)}
+            self.last = {"t": cell.t.view().copy(), "v": cell.traces()["v"].copy(), "x": float(x),
+                         "spike_t": st.copy()}
             self.step_count += 1
             taken += 1
         self.stage = f"input {self.inputs[self.step_count - 1]:g}: {self.rates[-1]:.2f} Hz" if self.rates else "start"
@@ -148,6 +149,7 @@ class FIModel:
             "analytic": self.analytic(x_fine),
             "all_inputs": self.inputs,
             "last": self.last,
+            "rheobase": self.rheobase() if self.is_hh else None,
         }
         return Frame(t=float(done), step=done, stage=self.stage, equation=eq, values=tuple(values), data=data,
                      message=self.message, done=self.done())
@@ -168,4 +170,6 @@ class FIModel:
         if self.last:
             out["t"] = self.last["t"]
             out["v"] = self.last["v"]
+            out["spike_t"] = self.last["spike_t"]
+            out["spike_i"] = np.zeros(len(self.last["spike_t"]), dtype=np.int64)
         return out

@@ -126,7 +126,7 @@ class HHModel(SpikingModel):
         if p.method == "euler":
             advice += ", or method rk4 or exp_euler"
         return (f"{what} {where} at t = {t:.4g} ms: the step dt = {p.dt:g} ms is too large for {p.method}; "
-                f"{advice}. Paused at the last good state.")
+                f"{advice}.")
 
     # -- views ----------------------------------------------------------------------------------
     def curves(self) -> tuple[np.ndarray, np.ndarray]:

@@ -87,7 +87,7 @@ class SynapseModel(SpikingModel):
         p = self.params
         return (f"the Euler form of the synaptic current diverged: dt / tau_s = {p.dt / p.tau_s:.3g} > 2, so each "
                 f"step multiplies s by {1 - p.dt / p.tau_s:.3g}; take dt < 2 tau_s = {2 * p.tau_s:g} s "
-                "(dt < tau_s to avoid oscillation). Paused at the last good state.")
+                "(dt < tau_s to avoid oscillation).")
 
     def frame(self) -> Frame:
         p = self.params

@@ -120,9 +120,15 @@ class NeuronLab(LabView):
         p = self.params
         kind = self.kind()
         if kind == "fi":
-            return max(len(m.inputs) - m.steps_total, 0)
+            left = len(m.inputs) - m.steps_total
+            if left <= 0:
+                self.notify("the sweep is complete: r starts it again", timeout=3)
+            return max(left, 0)
         if kind == "activation":
-            return max(int(round((p.z_max - m.z) / p.dt)), 0)
+            left = int(round((p.z_max - m.z) / p.dt))
+            if left <= 0:
+                self.notify("the cursor is at z_max: r takes it back", timeout=3)
+            return max(left, 0)
         total = max(1, int(round(self.scenario.duration() / p.dt)))
         left = total - m.steps_total
         return left if left > 0 else total
