@@ -149,12 +149,17 @@ class SpikingModel:
         taken = 0
         status = 0
         while taken < k:
-            step_t, status = self._kernel(inputs, taken, k - taken, max(2 * self.n_neurons, 1024))
+            step_t, status = self._kernel(inputs, taken, k - taken, self._room(k - taken))
             taken += step_t
             self.step_count += step_t
             if status != FULL:
                 break
         return taken, status
+
+    def _room(self, k: int) -> int:
+        """Spike buffer room for k steps: grows with the spikes seen so far, so refills stay rare."""
+        seen_rate = len(self.spike_t) / max(self.step_count, 1)
+        return int(min(max(2 * self.n_neurons, 1024, 2 * len(self.spike_t), 1.5 * seen_rate * k), 1 << 24))
 
     def _spike_room(self, room: int) -> tuple[np.ndarray, np.ndarray]:
         return self.spike_t.reserve(room), self.spike_i.reserve(room)

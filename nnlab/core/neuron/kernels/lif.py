@@ -26,7 +26,8 @@ def lif_euler_advance(v, ref, gain, bias, drive, dt, tau_m, ref_steps, step0, re
 
     v: (N,) float64; ref: (N,) float64 whole steps of refractory period left; fired: (N,)
     float64 scratch; rec_v: (steps, R) float64 potentials of neurons 0..R-1; spike_t/spike_i
-    filled from n_spk (times in s). The neuron loop is branch-free so that it vectorises.
+    filled from n_spk (times in s). The neuron loop is branch-free, with an integer spike count,
+    so that LLVM vectorises it (a float reduction would not be reordered without fastmath).
     """
     N = v.shape[0]
     R = rec_v.shape[1]
@@ -36,7 +37,7 @@ def lif_euler_advance(v, ref, gain, bias, drive, dt, tau_m, ref_steps, step0, re
         if n_spk + N > cap:
             return j, n_spk, FULL
         x = drive[j]
-        count = 0.0
+        count = 0
         for i in range(N):
             held = ref[i] > 0.0
             vi = v[i] + a * (gain[i] * x + bias[i] - v[i])
@@ -45,8 +46,8 @@ def lif_euler_advance(v, ref, gain, bias, drive, dt, tau_m, ref_steps, step0, re
             ref[i] = ref_steps if spiked else (ref[i] - 1.0 if held else 0.0)
             v[i] = 0.0 if spiked else vi
             fired[i] = 1.0 if spiked else 0.0
-            count += fired[i]
-        if count > 0.0:
+            count += spiked
+        if count > 0:
             t = (step0 + j + 1) * dt
             for i in range(N):
                 if fired[i] > 0.0:
