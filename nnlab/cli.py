@@ -144,6 +144,15 @@ def default_steps(scenario: Any, model: Any) -> int:
     return max(1, int(round((params.z_max - params.z_start) / params.dt)))
 
 
+def thin(traces: dict[str, Any], every: int) -> dict[str, Any]:
+    """Keep every `every`-th row of the per-step traces (those as long as `t`); spikes stay whole."""
+    if every <= 1 or "t" not in traces:
+        return traces
+    steps = len(traces["t"])
+    return {k: (v[::every] if k != "spike_t" and getattr(v, "ndim", 0) and len(v) == steps else v)
+            for k, v in traces.items()}
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
@@ -188,7 +197,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         from nnlab.scenario.writer import write_atomic
 
         buf = io.BytesIO()
-        np.savez(buf, **model.traces())
+        np.savez(buf, **thin(model.traces(), scenario.run.frame_every))
         write_atomic(Path(ns.out).expanduser(), buf.getvalue())
     if ns.json:
         print(json.dumps({"lab": scenario.lab, "title": scenario.title, "seed": scenario.seed,

@@ -82,3 +82,11 @@ def test_help_list_and_check_do_not_import_numba_or_textual(tmp_path):
 
 def test_unknown_option_gives_usage_and_exit_2(capsys):
     assert main(["run"]) == 2
+
+
+def test_frame_every_thins_the_saved_traces_but_not_the_spikes(tmp_path, capsys):
+    out = tmp_path / "thin.npz"
+    assert main(["run", "neuron_hh_spike", "--set", "run.frame_every=10", "--out", str(out)]) == 0
+    data = np.load(out)
+    assert data["t"].shape == (1001,) and data["v"].shape == (1001,)
+    assert len(data["spike_t"]) == 6

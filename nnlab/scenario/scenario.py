@@ -14,7 +14,7 @@ class RunSettings(ParamsBase):
     duration: float = knob(0.0, "model time to run (ms for HH, s for the others); 0 means the model's default",
                            lo=0.0)
     steps: int = knob(0, "steps of the smallest size to run headless; 0 means duration / dt", lo=0)
-    frame_every: int = knob(1, "headless: keep a frame every this many steps", lo=1)
+    frame_every: int = knob(1, "headless --out: keep every this-many-th row of the per-step traces", lo=1)
     granularity: str = knob("", "step size of the N key (e.g. ms or spike); empty means the second size")
     speed: float = knob(0.0, "model time per second of wall time when running in the app; 0 means the "
                         "model's default", lo=0.0)
