@@ -90,6 +90,7 @@ class LabView(Widget, can_focus=True):
         self.level = 1
         self.compile_text = "compiling kernels (first start only) ..."
         self._stop: threading.Event | None = None
+        self._run_model: Any = None
         self._status_error = ""
 
     # -- subclass hooks ---------------------------------------------------------------------------
@@ -204,12 +205,18 @@ class LabView(Widget, can_focus=True):
         self._update_status()
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        if self.running:
+        if self.running and message.model is self.model:
             self.show_frame(message.frame)
 
     def on_run_finished(self, message: RunFinished) -> None:
+        if message.model is not self._run_model:
+            return
         self.running = False
         self._stop = None
+        self._run_model = None
+        if message.model is not self.model:
+            self._update_status()
+            return
         self.show_frame(message.frame)
         if message.blowup:
             self.notify(message.blowup, title="paused", severity="error", timeout=8)
@@ -289,19 +296,20 @@ class LabView(Widget, can_focus=True):
     def _start_run(self, steps: int) -> None:
         self._push_history()
         self._stop = threading.Event()
+        self._run_model = self.model
         self.running = True
         self._update_status()
         self.run_worker(partial(self._run_thread, steps, self._stop, self.pace()), thread=True, group="run",
                         exclusive=True, exit_on_error=False)
 
     def _run_thread(self, steps: int, stop: threading.Event, pace: float | None) -> None:
-        model = self.model
+        model = self._run_model
         try:
-            result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f)),
+            result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
                          frame_every=1 if pace is None else 0, pace=pace)
-            self.post_message(RunFinished(model.frame(), result.stopped, result.blowup))
-        except Exception as exc:
-            self.post_message(RunFinished(model.frame(), True, f"the run stopped: {exc}"))
+            self.post_message(RunFinished(model.frame(), model, result.stopped, result.blowup))
+        except Exception as exc:  # shown to the user as a message, never as a traceback
+            self.post_message(RunFinished(model.frame(), model, True, f"the run stopped: {exc}"))
 
     def action_step_back(self) -> None:
         if not self._ready():

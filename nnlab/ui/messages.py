@@ -10,9 +10,11 @@ from textual.message import Message
 class FrameReady(Message):
     """A running model produced a frame; a newer one replaces an undelivered older one."""
 
-    def __init__(self, frame: Any) -> None:
+    def __init__(self, frame: Any, model: Any) -> None:
         super().__init__()
         self.frame = frame
+        self.model = model
+        """The model that made the frame (a frame of a replaced model is dropped)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FrameReady)
@@ -21,9 +23,10 @@ class FrameReady(Message):
 class RunFinished(Message):
     """A run ended: done, stopped by the user, or stopped by a blow-up."""
 
-    def __init__(self, frame: Any, stopped: bool, blowup: str) -> None:
+    def __init__(self, frame: Any, model: Any, stopped: bool, blowup: str) -> None:
         super().__init__()
         self.frame = frame
+        self.model = model
         self.stopped = stopped
         self.blowup = blowup
 

@@ -278,3 +278,18 @@ async def test_palette_offers_the_lab_commands(make_app):
         for want in ("Switch lab: Neuron", "Open scenario...", "Export traces", "Save scenario", "Screenshot",
                      "Help for this lab", "Open scenario: neuron_lif_tuning"):
             assert want in titles
+
+
+async def test_reset_during_a_run_shows_the_new_start_not_the_old_run(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        await idle(pilot, app)
+        await pilot.pause(0.2)
+        assert lab.frame.step == 0 and lab.model.steps_total == 0
+        await pilot.press("n")
+        assert lab.frame.step == 1
