@@ -293,3 +293,15 @@ async def test_reset_during_a_run_shows_the_new_start_not_the_old_run(make_app):
         assert lab.frame.step == 0 and lab.model.steps_total == 0
         await pilot.press("n")
         assert lab.frame.step == 1
+
+
+async def test_plus_and_minus_zoom_the_time_axis(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        top = app.query_one("#plot-top")
+        assert top.figure.xlim == (0.0, 100.0)
+        await pilot.press("plus")
+        assert top.figure.xlim == (0.0, 50.0)
+        await pilot.press("minus", "minus")
+        assert top.figure.xlim == (0.0, 200.0)
