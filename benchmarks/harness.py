@@ -105,6 +105,7 @@ def measure(peer: Peer, repeats: int, log: Callable[[str], None] = print) -> Tim
     run()
     timing = Timing(peer, first_run_s=time.perf_counter() - t0)
     for _ in range(repeats):
+        del run
         gc.collect()
         a = time.perf_counter()
         run = peer.setup()
@@ -158,6 +159,33 @@ def machine() -> dict[str, Any]:
         "gcc": gcc,
         "load_avg": os.getloadavg(),
     }
+
+
+def nnlab_source() -> dict[str, Any]:
+    """Which nnlab is measured: its path, and the git commit (with a dirty flag) or snapshot it came from.
+
+    To measure a committed state while the checkout is being edited, export it and put it first
+    on the path: `git archive HEAD nnlab scenarios | tar -x -C DIR`, `echo <commit> > DIR/SNAPSHOT`,
+    then `PYTHONPATH=DIR python benchmarks/...`.
+    """
+    import nnlab
+
+    root = Path(nnlab.__file__).resolve().parent.parent
+    out: dict[str, Any] = {"path": str(root)}
+    marker = root / "SNAPSHOT"
+    if marker.exists():
+        out["snapshot_of_commit"] = marker.read_text().strip()
+        return out
+    try:
+        git = ["git", "-C", str(root)]
+        out["commit"] = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                       check=True).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", "nnlab", "scenarios"], capture_output=True,
+                               text=True, check=True).stdout
+        out["uncommitted_changes_in_nnlab"] = bool(dirty.strip())
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return out
 
 
 def stamp() -> str:
@@ -217,4 +245,5 @@ def run_header(script: str, args: list[str]) -> dict[str, Any]:
         "executable": sys.executable,
         "machine": machine(),
         "versions": versions(),
+        "nnlab_source": nnlab_source(),
     }

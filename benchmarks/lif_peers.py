@@ -210,9 +210,10 @@ def brian2_peer(spec: LIFSpec, target: str, cache_dir: str) -> Peer:
     def setup() -> Callable[[], dict[str, Any]]:
         configure(target, cache_dir)
         group = b2.NeuronGroup(spec.n, eqs, threshold="v >= 1", reset="v = 0", refractory=spec.tau_ref * b2.second,
-                               method="euler", dt=spec.dt * b2.second, namespace={"tau": spec.tau_m * b2.second})
+                               method="euler", dt=spec.dt * b2.second, namespace={"tau": spec.tau_m * b2.second},
+                               name="lif")
         group.J = spec.inputs
-        monitor = b2.SpikeMonitor(group)
+        monitor = b2.SpikeMonitor(group, name="lif_spikes")
         net = b2.Network(group, monitor)
 
         def run() -> dict[str, Any]:
@@ -233,8 +234,10 @@ def nengo_peer(spec: LIFSpec) -> Peer:
 
     def setup() -> Callable[[], dict[str, Any]]:
         with nengo.Network(seed=0) as net:
-            ens = nengo.Ensemble(spec.n, 1, neuron_type=nengo.LIF(tau_rc=spec.tau_m, tau_ref=spec.tau_ref),
-                                 gain=np.ones(spec.n), bias=spec.inputs)
+            # Nengo starts voltages at random by default; every peer here starts at v = 0.
+            lif = nengo.LIF(tau_rc=spec.tau_m, tau_ref=spec.tau_ref,
+                            initial_state={"voltage": nengo.dists.Choice([0.0]), "refractory_time": nengo.dists.Choice([0.0])})
+            ens = nengo.Ensemble(spec.n, 1, neuron_type=lif, gain=np.ones(spec.n), bias=spec.inputs)
             probe = nengo.Probe(ens.neurons, "output")
         sim = nengo.Simulator(net, dt=spec.dt, progress_bar=False)
 

@@ -46,7 +46,7 @@ def _raster(frame_t: float, spike_t: np.ndarray, spike_i: np.ndarray, n: int, xl
             title: str, unit: str) -> Figure:
     keep = (spike_t >= xlim[0]) & (spike_t <= xlim[1])
     return Figure(title, (Series(spike_t[keep], spike_i[keep].astype(np.float64), kind="points", role="primary"),),
-                  xlim, padded(0.0, max(n - 1, 1), 0.02), xlabel=unit, notes=(f"{n} neurons",))
+                  xlim, (0.0, float(max(n - 1, 1))), xlabel=unit, notes=(f"{n} neurons",), integer_y=True)
 
 
 def neuron_figures(frame: Any, view: str, window: float | None = None) -> tuple[Figure, Figure]:
@@ -76,8 +76,8 @@ def _hh(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
         inf = tuple(Series(V, d["x_inf"][k], role=GATE_ROLES[k], label=f"{g}_inf") for k, g in enumerate("nmh"))
         taus = tuple(Series(V, d["tau"][k], role=GATE_ROLES[k], label=f"tau_{g}") for k, g in enumerate("nmh"))
         top = Figure("steady states", inf + (marks,), (V[0], V[-1]), (-0.05, 1.05), xlabel="mV")
-        bottom = Figure("time constants (ms)", taus + (marks,), (V[0], V[-1]), data_range(d["tau"], frac=0.05),
-                        xlabel="mV")
+        bottom = Figure("time constants (ms)", taus + (marks,), (V[0], V[-1]),
+                        padded(0.0, float(np.max(d["tau"])), 0.03), xlabel="mV")
         return top, bottom
     xlim = time_window(frame.t, win)
     sl = _visible(t, xlim)
@@ -93,7 +93,8 @@ def _hh(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     else:
         top = Figure("V (mV)", (
             Series(t[sl], v[sl], role="primary", label="V"),
-            Series(np.array([0.0]), np.array([d["threshold"]]), kind="hline", role="foreground"),
+            Series(np.array([0.0]), np.array([d["threshold"]]), kind="hline", role="foreground",
+                   label=f"spike at {d['threshold']:g} mV"),
         ), xlim, padded(min(-80.0, float(v[sl].min())), max(40.0, float(v[sl].max()))), xlabel="ms", notes=rate_note)
     if d["n_neurons"] > 1 and view == "trace":
         bottom = _raster(frame.t, d["spike_t"], d["spike_i"], d["n_neurons"], xlim, "raster (neuron by current)",
@@ -119,9 +120,9 @@ def _lif(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     v = d["v"][:, 0]
     spikes = d["spike_t"][d["spike_i"] == 0]
     vin = float(d["v_in"][0])
-    top = Figure("v (threshold 1)", (
+    top = Figure("v", (
         Series(t[sl], v[sl], role="primary", label="v"),
-        Series(np.array([0.0]), np.array([1.0]), kind="hline", role="foreground"),
+        Series(np.array([0.0]), np.array([1.0]), kind="hline", role="foreground", label="threshold 1"),
         _spike_marks(spikes, xlim),
     ), xlim, (-0.05, 1.1), xlabel="s", notes=(f"G = {d['analytic_hz']:.2f} Hz",))
     if d["n_neurons"] > 1:
@@ -130,7 +131,8 @@ def _lif(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     else:
         J = _input_of(d, sl)
         bottom = Figure("input J(t)", (Series(t[sl], J, role="accent", label="J"),
-                                      Series(np.array([0.0]), np.array([1.0]), kind="hline", role="foreground")),
+                                      Series(np.array([0.0]), np.array([1.0]), kind="hline", role="foreground",
+                                             label="threshold 1")),
                         xlim, data_range(J, np.array([0.0, 1.0])), xlabel="s")
     return top, bottom
 
@@ -153,7 +155,7 @@ def _synapse(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
         kt = d["kernel_t"]
         series = tuple(Series(kt, d["kernels"][k], role=("primary" if k == d["order"] else r),
                               label=f"n={k}" + (" *" if k == d["order"] else ""))
-                       for k, r in zip(range(3), ("secondary", "accent", "success")))
+                       for k, r in zip(range(3), ("success", "accent", "error")))
         top = Figure("PSC kernels h(t)", series, (0.0, float(kt[-1])), data_range(d["kernels"]), xlabel="s")
         return top, current
     spikes = d["spike_t"]
@@ -170,7 +172,7 @@ def _pair(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     sl = _visible(t, xlim)
     post = d["spike_t"][d["spike_i"] == 1]
     top = Figure("v pre and post", (
-        Series(t[sl], d["v_pre"][sl], role="secondary", label="pre"),
+        Series(t[sl], d["v_pre"][sl], role="accent", label="pre"),
         Series(t[sl], d["v_post"][sl], role="primary", label="post"),
         Series(np.array([0.0]), np.array([1.0]), kind="hline", role="foreground"),
         _spike_marks(post, xlim),
@@ -188,7 +190,10 @@ def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     top = _raster(frame.t, d["spike_t"], d["spike_i"], d["n_neurons"], xlim, "raster", "s")
     x = d["x_grid"]
     rates = d["tuning"]
-    series = tuple(Series(x, rates[i], role=("primary" if d["encoders"][i] > 0 else "secondary"))
+    enc = d["encoders"]
+    first = {+1: next((i for i, e in enumerate(enc) if e > 0), -1), -1: next((i for i, e in enumerate(enc) if e < 0), -1)}
+    series = tuple(Series(x, rates[i], role="primary" if enc[i] > 0 else "accent",
+                          label=f"e = {int(enc[i]):+d}" if i == first[int(enc[i])] else "")
                    for i in range(min(len(rates), 60)))
     now = Series(np.array([d["x_now"]]), np.array([0.0]), kind="vlines", role="warning", label=f"x = {d['x_now']:+.2f}")
     bottom = Figure("tuning curves G(alpha e x + beta) (Hz)", series + (now,), (-1.0, 1.0),
@@ -199,7 +204,7 @@ def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
 def _activation(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     d = frame.data
     z = d["z"]
-    roles = ("primary", "secondary", "accent", "success", "warning", "error")
+    roles = ("primary", "accent", "success", "warning", "error", "foreground")
     names = list(d["f"])
     cursor = Series(np.array([d["cursor"]]), np.array([0.0]), kind="vlines", role="foreground",
                     label=f"z = {d['cursor']:.2f}")
@@ -209,8 +214,7 @@ def _activation(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
                        for k, n in enumerate(names))
         lo = min(float(np.min(values[n])) for n in names)
         hi = max(float(np.max(values[n])) for n in names)
-        return Figure(title, series + (cursor,), (float(z[0]), float(z[-1])), padded(max(lo, -2.0), min(hi, 3.0)),
-                      xlabel="z")
+        return Figure(title, series + (cursor,), (float(z[0]), float(z[-1])), padded(lo, hi), xlabel="z")
 
     return fig("f(z)", d["f"]), fig("f'(z)", d["d"])
 
@@ -220,12 +224,12 @@ def _fi(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     x_all = d["all_inputs"]
     series = []
     if d["analytic"] is not None:
-        series.append(Series(d["x_fine"], d["analytic"], role="secondary", label="G(v_in)"))
+        series.append(Series(d["x_fine"], d["analytic"], role="primary", label="G(v_in)"))
     series.append(Series(d["inputs"], d["rates"], kind="points", role="warning", label="simulated"))
     if d.get("rheobase") is not None:
         rb = float(d["rheobase"])
         series.append(Series(np.array([rb]), np.array([0.0]), kind="vlines", role="foreground",
-                             label=f"rheobase <= {rb:g}"))
+                             label="first repetitive firing"))
     hi = max(float(np.max(d["rates"])) if len(d["rates"]) else 0.0,
              float(np.max(d["analytic"])) if d["analytic"] is not None else 0.0, 10.0)
     unit = "uA/cm^2" if d["cell"] == "hh" else "v_in"

@@ -35,12 +35,13 @@ def layout(fig: Figure, width: int, height: int) -> list[Row]:
     """The figure as `height` rows of at most `width` cells."""
     if width < 8 or height < 3:
         return [[(fig.title[:width], None)]] + [[("", None)] for _ in range(height - 1)]
-    rows: list[Row] = [_title_row(fig, width)]
-    plot_h = height - 2
+    rows: list[Row] = _title_rows(fig, width, 2 if height >= 8 else 1)
+    plot_h = height - 1 - len(rows)
     y0, y1 = fig.ylim
-    labels = {0: tick(y1), plot_h - 1: tick(y0)}
+    fmt = (lambda v: str(int(round(v)))) if fig.integer_y else tick
+    labels = {0: fmt(y1), plot_h - 1: fmt(y0)}
     if plot_h >= 5:
-        labels[(plot_h - 1) // 2] = tick(y1 - (y1 - y0) * ((plot_h - 1) // 2) / max(plot_h - 1, 1))
+        labels[(plot_h - 1) // 2] = fmt(y1 - (y1 - y0) * ((plot_h - 1) // 2) / max(plot_h - 1, 1))
     margin = max(len(s) for s in labels.values()) + 1
     plot_w = width - margin - 1
     raster = draw(fig, plot_w, plot_h, ROLES)
@@ -54,21 +55,26 @@ def layout(fig: Figure, width: int, height: int) -> list[Row]:
     return rows
 
 
-def _title_row(fig: Figure, width: int) -> Row:
-    row: Row = [(fig.title, "title")]
-    used = len(fig.title)
+def _title_rows(fig: Figure, width: int, max_rows: int) -> list[Row]:
+    """Title, legend and notes; the legend continues on a second row when it does not fit."""
+    rows: list[Row] = [[(fig.title, "title")]]
+    used = [len(fig.title)]
     for s in fig.series:
-        if s.label:
-            piece = f"  ■ {s.label}"
-            if used + len(piece) > width:
+        if not s.label:
+            continue
+        piece = f"  ■ {s.label}"
+        if used[-1] + len(piece) > width:
+            if len(rows) == max_rows:
                 break
-            row.append((piece, s.role))
-            used += len(piece)
+            rows.append([])
+            used.append(0)
+        rows[-1].append((piece, s.role))
+        used[-1] += len(piece)
     notes = "  ".join(fig.notes)
-    if notes and used + len(notes) + 2 <= width:
-        row.append((" " * (width - used - len(notes)), None))
-        row.append((notes, "note"))
-    return row
+    if notes and used[0] + len(notes) + 2 <= width:
+        rows[0].append((" " * (width - used[0] - len(notes)), None))
+        rows[0].append((notes, "note"))
+    return rows
 
 
 def _x_row(fig: Figure, width: int, margin: int) -> Row:

@@ -34,6 +34,8 @@ class Figure:
     ylabel: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Short readouts drawn in the top-right corner (e.g. "63.0 Hz")."""
+    integer_y: bool = False
+    """Label the y axis with whole numbers (neuron indices)."""
 
 
 def padded(lo: float, hi: float, frac: float = 0.05) -> tuple[float, float]:

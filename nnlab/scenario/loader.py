@@ -205,7 +205,8 @@ def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any) 
     ok = True
     for key, value in table.items():
         if key not in known:
-            add(f"{prefix}.{key}", f"expected a {cls.__name__} field, found an unknown key"
+            owner = f'a parameter of model "{table.get("model", "hh")}"' if prefix == "params" else f"a [{prefix}] key"
+            add(f"{prefix}.{key}", f"expected {owner}, found an unknown key"
                 f"{did_you_mean(key, list(known))}", prefix, key)
             ok = False
             continue

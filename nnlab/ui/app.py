@@ -40,7 +40,7 @@ class NNLabApp(App[None]):
                 scenario = self.scenario if spec.name == self.scenario.lab else load(spec.default_scenario)
                 with TabPane(f"{spec.key} {spec.title}", id=f"tab-{spec.name}"):
                     yield SCREENS[spec.name](spec, scenario, id=f"lab-{spec.name}")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.lab().focus()

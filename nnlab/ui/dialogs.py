@@ -27,21 +27,26 @@ DIALOG_CSS = """
 class OpenScenario(ModalScreen[Scenario | None]):
     """Pick a bundled scenario or type the path of a scenario file."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "to_list", show=False)]
     DEFAULT_CSS = DIALOG_CSS.format(name="OpenScenario") + """
     OpenScenario OptionList { height: auto; max-height: 16; }
+    Screen.-short OpenScenario OptionList { max-height: 8; }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a scenario: pick one, or type a path and press Enter")
-            yield Input(placeholder="path/to/scenario.toml", id="path")
-            yield OptionList(*[Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()], id="bundled")
+            yield Label("Open a scenario: type a path (Enter opens it), or Down/Tab to pick a bundled one")
+            yield Input(placeholder="path/to/scenario.toml or a bundled name", id="path")
             yield Static("", classes="error", id="problems")
+            yield OptionList(*[Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()], id="bundled")
             yield Label("escape closes", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#bundled", OptionList).focus()
+        self.query_one("#path", Input).focus()
+
+    def action_to_list(self) -> None:
+        if self.focused is self.query_one("#path", Input):
+            self.query_one("#bundled", OptionList).focus()
 
     def _try(self, ref: str) -> None:
         try:

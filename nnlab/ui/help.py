@@ -38,6 +38,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; background: $surface;
                                   border: round $primary; padding: 0 1; }
+    HelpScreen Markdown { height: auto; }
     """
 
     def __init__(self, lab_help: str, scenario: Scenario) -> None:

@@ -46,11 +46,11 @@ class LabView(Widget, can_focus=True):
         Binding("b", "step_back", "Back"),
         Binding("r", "reset", "Reset"),
         Binding("R", "reseed", "Reseed", show=False),
-        Binding("g", "granularity", "N size", show=False),
+        Binding("g", "granularity", "N size"),
         Binding("v", "next_view", "View"),
         Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False),
         Binding("minus", "zoom(2.0)", "Zoom out", show=False),
-        Binding("o", "open", "Open", show=False),
+        Binding("o", "open", "Open"),
         Binding("s", "save", "Save", show=False),
         Binding("e", "export", "Export", show=False),
         Binding("question_mark", "help", "Help"),
@@ -60,15 +60,15 @@ class LabView(Widget, can_focus=True):
     DEFAULT_CSS = """
     LabView { layout: vertical; height: 1fr; }
     LabView #lab-body { height: 1fr; }
-    LabView #left { width: 29; }
-    Screen.-wide LabView #left { width: 34; }
-    Screen.-huge LabView #left { width: 40; }
+    LabView #left { width: 32; }
+    Screen.-wide LabView #left { width: 38; }
+    Screen.-huge LabView #left { width: 44; }
     LabView ParamPanel { height: 3fr; min-height: 4; background: $boost; }
     LabView Inspector { height: 2fr; min-height: 3; }
     LabView #center { width: 1fr; }
     LabView EquationPane { height: auto; max-height: 4; min-height: 2; background: $boost; }
     Screen.-tall LabView EquationPane { max-height: 7; }
-    LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
+    LabView #status { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
     LabView #status.-error { background: $error 40%; }
     LabView:focus-within #status { text-style: none; }
     """
@@ -87,11 +87,17 @@ class LabView(Widget, can_focus=True):
         self.history: list[Any] = []
         self.view = self.initial_view()
         self.window: float | None = None
-        self.level = 1
-        self.compile_text = "compiling kernels (first start only) ..."
+        self.level = self._initial_level()
+        self.compile_text = "preparing the kernels ..."
+        self._queued: list[int | None] = []
         self._stop: threading.Event | None = None
         self._run_model: Any = None
         self._status_error = ""
+
+    def _initial_level(self) -> int:
+        levels = self.params.step_levels()
+        gran = self.scenario.run.granularity
+        return levels.index(gran) if gran in levels[1:] else min(1, len(levels) - 1)
 
     # -- subclass hooks ---------------------------------------------------------------------------
     def figures(self, frame: Any) -> tuple[Figure, Figure]:
@@ -99,6 +105,11 @@ class LabView(Widget, can_focus=True):
 
     def views(self) -> tuple[str, ...]:
         return ("main",)
+
+    def position(self, frame: Any) -> str:
+        """Where the model is, for the status line."""
+        unit = getattr(self.params, "time_unit", "")
+        return f"t = {frame.t:.6g} {unit}  step {frame.step}"
 
     def initial_view(self) -> str:
         return getattr(self.params, "view", self.views()[0])
@@ -122,7 +133,7 @@ class LabView(Widget, can_focus=True):
             with Vertical(id="center"):
                 yield PlotView(id="plot-top")
                 yield PlotView(id="plot-bottom")
-                yield EquationPane(id="equation")
+        yield EquationPane(id="equation")
         yield Static("", id="status")
 
     def on_mount(self) -> None:
@@ -149,7 +160,8 @@ class LabView(Widget, can_focus=True):
 
     def on_kernels_compiling(self, message: KernelsCompiling) -> None:
         if message.done < message.total:
-            self.compile_text = f"compiling kernels (first start only): {message.done}/{message.total} {message.name}"
+            self.compile_text = (f"preparing kernels {message.done}/{message.total}: {message.name} (compiled on "
+                                 "the first start, then loaded from the cache)")
         else:
             self.compile_text = "kernels ready"
         if self.model is None:
@@ -163,17 +175,26 @@ class LabView(Widget, can_focus=True):
         self.model = model
         self.history.clear()
         levels = self.model.step_levels()
-        gran = self.scenario.run.granularity
-        self.level = levels.index(gran) if gran in levels and levels.index(gran) > 0 else min(1, len(levels) - 1)
+        if self.level >= len(levels):
+            self.level = min(1, len(levels) - 1)
         self.show_frame(self.model.frame())
+        queued, self._queued = self._queued, []
+        for level in queued:
+            if level is None:
+                self.action_toggle_run()
+            else:
+                self._step(level)
 
     def on_kernels_failed(self, message: KernelsFailed) -> None:
         self._set_error(message.error)
         self.query_one("#plot-top", PlotView).set_placeholder(message.error)
 
-    def _ready(self) -> bool:
+    def _ready(self, queue: int | None | bool = False) -> bool:
+        """True when the model exists; otherwise queue the step (a level, or None for a run) if asked."""
         if self.model is None:
-            self.notify(self.compile_text + " - one moment", timeout=2)
+            if queue is not False and len(self._queued) < 20:
+                self._queued.append(queue)
+                self.notify("kernels are being prepared: the key will act as soon as they are ready", timeout=2)
             return False
         return True
 
@@ -185,6 +206,7 @@ class LabView(Widget, can_focus=True):
         self.seed = scenario.seed
         self.view = self.initial_view()
         self.window = None
+        self.level = self._initial_level()
         self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
         self._set_error("")
         self._prepare(self.params, self.seed)
@@ -220,22 +242,26 @@ class LabView(Widget, can_focus=True):
         self.show_frame(message.frame)
         if message.blowup:
             self.notify(message.blowup, title="paused", severity="error", timeout=8)
+        elif not message.stopped and self.reached_end():
+            self.notify("reached the end of the scenario's run; space runs it again from here", timeout=3)
+
+    def reached_end(self) -> bool:
+        """True when the model stands at the end of the scenario's run."""
+        return False
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
         if self._status_error:
-            status.update(self._status_error)
+            where = f"{self.position(self.frame)}: " if self.frame is not None else ""
+            status.update(f"paused at {where}{self._status_error}")
             return
         if self.model is None or self.frame is None:
             status.update(self.compile_text)
             return
         levels = self.model.step_levels()
         big = levels[self.level] if self.level < len(levels) else levels[-1]
-        unit = getattr(self.params, "time_unit", "")
         state = "running" if self.running else "paused"
-        t = self.frame.t
-        where = f"t = {t:.6g} {unit}" if unit not in ("", "z") else f"{'z' if unit == 'z' else 'step'} = {t:.4g}"
-        text = f"{state}  {where}  step {self.frame.step}  |  n: {levels[0]}  N: {big}  |  {self.frame.stage}"
+        text = f"{state}  {self.position(self.frame)}  |  n: {levels[0]}  N: {big}  |  {self.frame.stage}"
         if self.frame.message:
             text += f"  |  {self.frame.message}"
         status.update(text)
@@ -263,18 +289,21 @@ class LabView(Widget, can_focus=True):
         self._step(self.level)
 
     def _step(self, level: int) -> None:
-        if not self._ready() or self.running:
+        if not self._ready(queue=level) or self.running:
             return
         self._set_error("")
-        if self.long_level(level):
+        mode = self.step_mode(level)
+        if mode == "run":
             self._start_run(self.remaining_steps())
-            return
-        self._push_history()
-        self.show_frame(self.model.step(level))
+        elif mode == "worker":
+            self._start_worker(partial(self._step_thread, level))
+        else:
+            self._push_history()
+            self.show_frame(self.model.step(level))
 
-    def long_level(self, level: int) -> bool:
-        """True when a step of this size may take long enough to belong in a worker."""
-        return False
+    def step_mode(self, level: int) -> str:
+        """How a step of this size runs: "inline" (quick), "worker" (may take long) or "run" (a paced run)."""
+        return "inline"
 
     def remaining_steps(self) -> int:
         """Steps of the smallest size left in the scenario's run (a full run again when it is over)."""
@@ -288,21 +317,34 @@ class LabView(Widget, can_focus=True):
         if self.running:
             self._stop_run()
             return
-        if not self._ready():
+        if not self._ready(queue=None):
             return
         self._set_error("")
         self._start_run(self.remaining_steps())
 
     def _start_run(self, steps: int) -> None:
+        if steps <= 0:
+            return
+        self._start_worker(partial(self._run_thread, steps, self.pace()))
+
+    def _start_worker(self, work: Any) -> None:
+        """Hand the model to a thread worker; it posts RunFinished when it gives the model back."""
         self._push_history()
         self._stop = threading.Event()
         self._run_model = self.model
         self.running = True
         self._update_status()
-        self.run_worker(partial(self._run_thread, steps, self._stop, self.pace()), thread=True, group="run",
-                        exclusive=True, exit_on_error=False)
+        self.run_worker(partial(work, self._stop), thread=True, group="run", exclusive=True, exit_on_error=False)
 
-    def _run_thread(self, steps: int, stop: threading.Event, pace: float | None) -> None:
+    def _step_thread(self, level: int, stop: threading.Event) -> None:
+        model = self._run_model
+        try:
+            frame = model.step(level)
+            self.post_message(RunFinished(frame, model, False, model.blowup))
+        except Exception as exc:  # shown to the user as a message, never as a traceback
+            self.post_message(RunFinished(model.frame(), model, True, f"the step stopped: {exc}"))
+
+    def _run_thread(self, steps: int, pace: float | None, stop: threading.Event) -> None:
         model = self._run_model
         try:
             result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
@@ -343,9 +385,7 @@ class LabView(Widget, can_focus=True):
         self.notify(note, timeout=2)
 
     def action_granularity(self) -> None:
-        if not self._ready():
-            return
-        levels = self.model.step_levels()
+        levels = self.params.step_levels()
         if len(levels) > 2:
             self.level = self.level + 1 if self.level + 1 < len(levels) else 1
         self._update_status()
@@ -354,6 +394,15 @@ class LabView(Widget, can_focus=True):
     def action_next_view(self) -> None:
         views = self.views()
         self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[0]
+        if hasattr(self.params, "view"):
+            try:
+                self.params = self.params.replace(view=self.view)
+            except (ValueError, TypeError):
+                pass
+            else:
+                if self.model is not None:
+                    self.model.set_params(self.params)
+                self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
         if self.frame is not None:
             self.show_frame(self.frame)
         self.notify(f"view: {self.view}", timeout=1.5)
@@ -392,6 +441,10 @@ class LabView(Widget, can_focus=True):
             self.show_frame(self.model.frame())
 
     def action_focus_lab(self) -> None:
+        self.focus()
+
+    def on_param_panel_done(self, message: ParamPanel.Done) -> None:
+        message.stop()
         self.focus()
 
     def action_help(self) -> None:

@@ -133,7 +133,7 @@ def notebook_run(steps, dt, current):
 def test_course_scenario_reproduces_the_notebook():
     from nnlab.scenario import load
 
-    s = load("neuron_hh_course", ["params.input=\"constant\"", "params.i_ext=0.1"])
+    s = load("neuron_hh_course", ["params.input=\"constant\"", "params.i_ext=10.0"])
     m = HHModel(s.params, 0)
     m.advance(3000)
     ref = notebook_run(3000, 0.01, 0.1)

@@ -68,7 +68,7 @@ def test_unknown_model_and_keys_of_another_model():
     assert 'params.model: expected one of "hh"' in str(exc.value)
     with pytest.raises(ScenarioError) as exc:
         load_text('schema = 1\nlab = "neuron"\n[params]\nmodel = "lif"\ni_ext = 3\n', source="m.toml")
-    assert "params.i_ext" in str(exc.value) and "LIFParams field" in str(exc.value)
+    assert "params.i_ext" in str(exc.value) and 'a parameter of model "lif"' in str(exc.value)
 
 
 def test_missing_file_suggests_a_bundled_name():
@@ -96,9 +96,14 @@ def test_bundled_scenarios_load_and_survive_a_round_trip(name, tmp_path):
     assert again.params == s.params and again.run == s.run and again.seed == s.seed and again.about == s.about
 
 
-def test_atomic_write_leaves_no_temporary_file(tmp_path):
-    write_atomic(tmp_path / "a.toml", "x = 1\n")
+def test_atomic_write_leaves_no_temporary_file_and_the_usual_mode(tmp_path):
+    import os
+
+    path = write_atomic(tmp_path / "a.toml", "x = 1\n")
     assert [p.name for p in tmp_path.iterdir()] == ["a.toml"]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_at_least_the_thirteen_neuron_scenarios_ship():

@@ -35,6 +35,7 @@ async def test_g_switches_N_to_the_next_spike(make_app):
         await ready(pilot, app)
         lab = app.lab()
         await pilot.press("g", "N")
+        await idle(pilot, app)
         assert len(lab.model.spike_t) == 1
         assert lab.frame.t == pytest.approx(float(lab.model.spike_t.view()[0]), abs=0.011)
         assert "next spike" in lab.frame.stage
@@ -229,15 +230,16 @@ async def test_keys_are_answered_while_kernels_compile(make_app, monkeypatch):
         await pilot.pause(0.2)
         lab = app.lab()
         assert lab.model is None
-        assert "compiling kernels" in str(app.query_one("#status", Static).render())
+        assert "preparing kernels" in str(app.query_one("#status", Static).render())
         await pilot.press("n", "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        assert lab.model is None
+        await pilot.press("escape", "g")
+        assert lab.model is None and lab.level == 2
         gate.set()
         await ready(pilot, app)
+        assert lab.frame.step == 1, "the n pressed while compiling acts once the model is ready"
         await pilot.press("n")
-        assert lab.frame.step == 1
+        assert lab.frame.step == 2
 
 
 async def test_resizing_to_40x12_and_back_does_not_crash(make_app):

@@ -116,6 +116,14 @@ class FIModel:
                 return float(x)
         return None
 
+    def rheobase_text(self) -> str:
+        """Where the rheobase lies on the swept grid, e.g. "(6, 7]"."""
+        rb = self.rheobase()
+        if rb is None:
+            return "above the inputs so far"
+        k = int(np.searchsorted(self.inputs, rb))
+        return f"({self.inputs[k - 1]:g}, {rb:g}]" if k > 0 else f"<= {rb:g}"
+
     def frame(self) -> Frame:
         p = self.params
         done = len(self.rates)
@@ -126,8 +134,7 @@ class FIModel:
             values.append(("last input", f"{self.inputs[done - 1]:g} {unit}".strip(), ""))
             values.append(("last rate", f"{self.rates[-1]:.3f} Hz", ""))
         if self.is_hh:
-            rb = self.rheobase()
-            values.append(("rheobase", "-" if rb is None else f"<= {rb:g} {unit}", ""))
+            values.append(("rheobase", self.rheobase_text(), unit))
             eq = ("rate = (spikes after settle - 1) / (last - first spike time);  0 without repetitive firing",
                   f"HH {p.method}, dt = {p.dt:g} ms, {self.duration:g} ms per input, settle {p.settle:g} ms")
         else:

@@ -32,9 +32,10 @@ def _diff(a: float, b: float) -> str:
     return f"{a:.2f} - {b:g}" if b >= 0 else f"{a:.2f} + {-b:g}"
 
 
-def stable_dt(method: str) -> float:
-    """A step (ms) at which `method` is comfortably stable with the 1952 constants."""
-    return {"euler": 0.05, "rk4": 0.1, "exp_euler": 0.1}[method]
+def suggested_dt(method: str, dt: float) -> float:
+    """A smaller step (ms) to suggest after `method` failed at `dt`."""
+    comfortable = {"euler": 0.02, "rk4": 0.05, "exp_euler": 0.05}[method]
+    return min(comfortable, dt / 4.0)
 
 
 class HHModel(SpikingModel):
@@ -87,7 +88,7 @@ class HHModel(SpikingModel):
             return window(t, p.t_on, p.t_off)
         if p.input == "ramp":
             return ramp(t, p.t_on, p.t_off)
-        return staircase(t, p.t_on, p.levels, p.level_duration)
+        return staircase(t, p.t_on, p.levels, p.level_time)
 
     def _current0(self, t: float) -> float:
         return float(self.amplitudes()[0] * self._shape(np.array([t]))[0])
@@ -111,7 +112,7 @@ class HHModel(SpikingModel):
         noise = inputs["noise"][start : start + k]
         done, n_spk, status = hh_advance(
             self.V, self.n, self.m, self.h, inputs["amp"], shape, noise, METHODS[p.method], p.dt, p.c_m, p.g_na,
-            p.g_k, p.g_l, p.e_na, p.e_k, p.e_l, p.rates == "course", p.spike_threshold, self.step_count,
+            p.g_k, p.g_l, p.e_na, p.e_k, p.e_l, p.rates == "course", p.v_spike, self.step_count,
             *rec, st, si, 0)
         cur[:done] = inputs["amp"][0] * shape[:done] + noise[:done]
         self._commit([*self.rec.values(), self.current], done, n_spk)
@@ -120,11 +121,11 @@ class HHModel(SpikingModel):
     def _blowup_text(self, status: int) -> str:
         p = self.params
         what = {BLOWUP_N: "the gate n", BLOWUP_M: "the gate m", BLOWUP_H: "the gate h"}.get(status, "V")
-        where = "left [-1, 2]" if status in (BLOWUP_N, BLOWUP_M, BLOWUP_H) else "left +-1000 mV"
+        where = "left [0, 1]" if status in (BLOWUP_N, BLOWUP_M, BLOWUP_H) else "left +-1000 mV"
         t = self.time() + p.dt
-        advice = f"try dt <= {stable_dt(p.method):g} ms"
-        if p.method == "euler":
-            advice += ", or method rk4 or exp_euler"
+        advice = f"try dt <= {suggested_dt(p.method, p.dt):.3g} ms"
+        if p.method != "exp_euler":
+            advice += ", or method exp_euler (stable for the gates at any step)"
         return (f"{what} {where} at t = {t:.4g} ms: the step dt = {p.dt:g} ms is too large for {p.method}; "
                 f"{advice}.")
 
@@ -189,7 +190,7 @@ class HHModel(SpikingModel):
             "n_neurons": self.n_neurons,
             "amplitudes": self.amplitudes(),
             "gate_v": GATE_V,
-            "threshold": p.spike_threshold,
+            "threshold": p.v_spike,
             "x_inf": x_inf,
             "tau": tau,
             "rates_now": (an, bn, am, bm, ah, bh),

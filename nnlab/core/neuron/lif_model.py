@@ -127,13 +127,15 @@ class LIFBase(SpikingModel):
         mine = st[si == 0]
         isi = float(mine[-1] - mine[-2]) if len(mine) >= 2 else float("nan")
         rate = self.metrics()["rate_hz"]
+        ref = f"{self.ref[0]:.0f} steps" if self.params.method == "euler" else f"{self.ref[0] * 1000:.3g} ms"
         return (
-            ("v", f"{rv[-1]:.4f}", f"{rv[-1] - prev:+.4g}"),
+            ("v", f"{rv[-1]:.4f}", f"{rv[-1] - prev:+.3g}"),
             ("J", f"{self.inputs_now()[0]:.4f}", ""),
             ("spikes", str(len(st)), ""),
-            ("rate", f"{rate:.2f} Hz", ""),
-            ("last ISI", "-" if np.isnan(isi) else f"{isi * 1000:.3f} ms", ""),
-            ("refractory", f"{self.ref[0]:.4g}" + (" steps" if self.params.method == "euler" else " s"), ""),
+            ("ISI ms", "-" if np.isnan(isi) else f"{isi * 1000:.3f}", ""),
+            ("1/ISI Hz", "-" if np.isnan(isi) else f"{1 / isi:.2f}", ""),
+            ("mean Hz", f"{rate:.2f}", ""),
+            ("held", ref, ""),
         )
 
     def _data(self) -> dict[str, Any]:
@@ -208,7 +210,7 @@ class PopulationModel(LIFBase):
         rng = np.random.default_rng(seed)
         n = params.n_neurons
         self.encoders = rng.choice(np.array([-1.0, 1.0]), size=n)
-        self.intercepts = rng.uniform(params.intercept_lo, params.intercept_hi, size=n)
+        self.intercepts = rng.uniform(params.x_int_lo, params.x_int_hi, size=n)
         self.max_rates = rng.uniform(params.max_rate_lo, params.max_rate_hi, size=n)
         self.alpha, self.beta = nef_gain_bias(self.intercepts, self.max_rates, params.tau_m, params.tau_ref)
         super().__init__(params, seed, n)

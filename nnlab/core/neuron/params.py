@@ -42,7 +42,7 @@ class HHParams(ParamsBase):
                            choices=("run", "fi"), live=False)
     method: str = knob("euler", "integrator: forward Euler, classic Runge-Kutta 4, exponential Euler",
                        choices=("euler", "rk4", "exp_euler"))
-    dt: float = knob(0.01, "time step", unit="ms", lo=0.0, hi=1.0, lo_open=True)
+    dt: float = knob(0.01, "time step", unit="ms", lo=0.001, hi=1.0)
     c_m: float = knob(1.0, "membrane capacitance C", unit="uF/cm^2", lo=0.0, hi=100.0, lo_open=True, source=HH1952)
     g_na: float = knob(120.0, "maximum sodium conductance", unit="mS/cm^2", lo=0.0, hi=1000.0, source=HH1952)
     g_k: float = knob(36.0, "maximum potassium conductance", unit="mS/cm^2", lo=0.0, hi=1000.0, source=HH1952)
@@ -66,12 +66,12 @@ class HHParams(ParamsBase):
     noise_tau: float = knob(2.0, "correlation time of the input noise", unit="ms", lo=0.0, hi=1000.0, lo_open=True)
     levels: tuple[float, ...] = knob((-5.0, 0.0, 3.0, 6.0, 10.0, 20.0), "staircase input levels", unit="uA/cm^2",
                                      lo=-500.0, hi=500.0)
-    level_duration: float = knob(50.0, "time on each staircase level", unit="ms", lo=0.0, hi=1e6, lo_open=True)
+    level_time: float = knob(50.0, "time on each staircase level", unit="ms", lo=0.0, hi=1e6, lo_open=True)
     n_neurons: int = knob(1, "number of neurons (with more than one, neuron k gets i_ext + k/(N-1) (i_ext_max "
                           "- i_ext))", lo=1, hi=100_000, live=False)
     i_ext_max: float = knob(20.0, "input amplitude of the last neuron when n_neurons > 1", unit="uA/cm^2",
                             lo=-500.0, hi=500.0)
-    spike_threshold: float = knob(0.0, "a spike is an upward crossing of this potential", unit="mV",
+    v_spike: float = knob(0.0, "a spike is an upward crossing of this potential", unit="mV",
                                   lo=-100.0, hi=100.0)
     fi_min: float = knob(0.0, "smallest input of the F-I sweep", unit="uA/cm^2", lo=-500.0, hi=500.0, live=False)
     fi_max: float = knob(50.0, "largest input of the F-I sweep", unit="uA/cm^2", lo=-500.0, hi=500.0, live=False)
@@ -109,7 +109,7 @@ class LIFParams(ParamsBase):
     method: str = knob("euler", "euler: v += dt (v_in - v)/tau_m, refractory for round(tau_ref/dt) steps; "
                        "exact: exponential update with the spike time placed inside the step",
                        choices=("euler", "exact"))
-    dt: float = knob(1e-4, "time step", unit="s", lo=0.0, hi=0.01, lo_open=True)
+    dt: float = knob(1e-4, "time step", unit="s", lo=1e-6, hi=0.01)
     tau_m: float = knob(0.02, "membrane time constant", unit="s", lo=0.0, hi=1.0, lo_open=True)
     tau_ref: float = knob(0.002, "refractory period", unit="s", lo=0.0, hi=0.1)
     v_in: float = knob(2.0, "input (dimensionless; the neuron fires when it is above 1)", lo=-100.0, hi=100.0)
@@ -151,7 +151,7 @@ class SynapseParams(ParamsBase):
     model: str = _model_knob("synapse")
     tau_s: float = knob(0.01, "synaptic time constant", unit="s", lo=0.0, hi=2.0, lo_open=True)
     n: int = knob(0, "kernel order: h(t) = t^n exp(-t/tau_s) / (n! tau_s^(n+1))", lo=0, hi=5, live=False)
-    dt: float = knob(1e-3, "time step of the Euler form", unit="s", lo=0.0, hi=0.5, lo_open=True, live=False)
+    dt: float = knob(1e-3, "time step of the Euler form", unit="s", lo=1e-6, hi=0.5, live=False)
     train: str = knob("poisson", "presynaptic spikes: poisson (random at `rate`), regular (every 1/rate), "
                       "times (the list spike_times)", choices=("poisson", "regular", "times"), live=False)
     rate: float = knob(40.0, "presynaptic rate for poisson and regular trains", unit="Hz", lo=0.0, hi=1000.0,
@@ -176,7 +176,7 @@ class PairParams(ParamsBase):
     """Two LIF neurons joined by a synapse (lecture 5): tau_s ds/dt = -s, s += w/tau_s per presynaptic spike."""
 
     model: str = _model_knob("pair")
-    dt: float = knob(1e-4, "time step", unit="s", lo=0.0, hi=0.01, lo_open=True)
+    dt: float = knob(1e-4, "time step", unit="s", lo=1e-6, hi=0.01)
     tau_m: float = knob(0.02, "membrane time constant of both neurons", unit="s", lo=0.0, hi=1.0, lo_open=True)
     tau_ref: float = knob(0.002, "refractory period of both neurons", unit="s", lo=0.0, hi=0.1)
     tau_s: float = knob(0.01, "synaptic time constant", unit="s", lo=0.0, hi=2.0, lo_open=True)
@@ -195,7 +195,7 @@ class PopulationParams(ParamsBase):
 
     model: str = _model_knob("population")
     n_neurons: int = knob(20, "number of neurons", lo=1, hi=10_000, live=False)
-    dt: float = knob(1e-3, "time step", unit="s", lo=0.0, hi=0.01, lo_open=True)
+    dt: float = knob(1e-3, "time step", unit="s", lo=1e-6, hi=0.01)
     method: str = knob("exact", "euler or exact LIF update (see the LIF model)", choices=("euler", "exact"))
     tau_m: float = knob(0.02, "membrane time constant", unit="s", lo=0.0, hi=1.0, lo_open=True, live=False)
     tau_ref: float = knob(0.002, "refractory period", unit="s", lo=0.0, hi=0.1, live=False)
@@ -203,9 +203,9 @@ class PopulationParams(ParamsBase):
                               live=False, source="NEF convention (default, not from the lecture)")
     max_rate_hi: float = knob(200.0, "largest rate at |x| = 1", unit="Hz", lo=0.0, hi=1000.0, lo_open=True,
                               live=False, source="NEF convention (default, not from the lecture)")
-    intercept_lo: float = knob(-0.95, "smallest x-intercept", lo=-1.0, hi=1.0, lo_open=True, hi_open=True,
+    x_int_lo: float = knob(-0.95, "smallest x-intercept (where a neuron starts to fire)", lo=-1.0, hi=1.0, lo_open=True, hi_open=True,
                                live=False, source="NEF convention (default, not from the lecture)")
-    intercept_hi: float = knob(0.95, "largest x-intercept", lo=-1.0, hi=1.0, lo_open=True, hi_open=True,
+    x_int_hi: float = knob(0.95, "largest x-intercept", lo=-1.0, hi=1.0, lo_open=True, hi_open=True,
                                live=False, source="NEF convention (default, not from the lecture)")
     input: str = knob("ramp", "x(t): ramp (from -1 to 1 over the run), sine, constant",
                       choices=("ramp", "sine", "constant"))
@@ -220,9 +220,8 @@ class PopulationParams(ParamsBase):
     def check(self) -> None:
         if self.max_rate_hi < self.max_rate_lo:
             raise ParamError("max_rate_hi", f"at least max_rate_lo = {self.max_rate_lo:g}", f"{self.max_rate_hi:g}")
-        if self.intercept_hi < self.intercept_lo:
-            raise ParamError("intercept_hi", f"at least intercept_lo = {self.intercept_lo:g}",
-                             f"{self.intercept_hi:g}")
+        if self.x_int_hi < self.x_int_lo:
+            raise ParamError("x_int_hi", f"at least x_int_lo = {self.x_int_lo:g}", f"{self.x_int_hi:g}")
         top = 1.0 / self.tau_ref if self.tau_ref > 0 else float("inf")
         if self.max_rate_hi >= top:
             raise ParamError("max_rate_hi", f"below 1/tau_ref = {top:g} Hz", f"{self.max_rate_hi:g}")
@@ -238,7 +237,7 @@ class ActivationParams(ParamsBase):
     z_min: float = knob(-6.0, "left end of the z axis", lo=-100.0, hi=100.0)
     z_max: float = knob(6.0, "right end of the z axis", lo=-100.0, hi=100.0)
     z_start: float = knob(-6.0, "where the cursor starts", lo=-100.0, hi=100.0, live=False)
-    dt: float = knob(0.1, "cursor step: how far n moves z", lo=0.0, hi=10.0, lo_open=True)
+    dt: float = knob(0.1, "cursor step: how far n moves z", lo=0.001, hi=10.0)
 
     time_unit = "z"
     default_duration = 12.0

@@ -20,6 +20,8 @@ FULL = 1
 """Kernel status: the spike buffer is full (shared by every neuron kernel)."""
 
 CHUNK = 32768
+MAX_SEARCH_STEPS = 1_000_000
+"""Most steps of dt the `spike` step size takes while looking for the next spike."""
 """Steps per kernel call: long enough to amortise the call, short enough to stop promptly."""
 
 
@@ -191,7 +193,7 @@ class SpikingModel:
         return self.frame()
 
     def _to_next_spike(self) -> None:
-        limit = int(round(self.spike_search_limit / (self.dt * self.ms_per_unit)))
+        limit = min(int(round(self.spike_search_limit / (self.dt * self.ms_per_unit))), MAX_SEARCH_STEPS)
         start_spikes = len(self.spike_t)
         start_step = self.step_count
         chunk = self.steps_per_ms()
@@ -209,9 +211,9 @@ class SpikingModel:
                 return
             if taken < chunk:
                 return
-        self.stage = "no spike"
-        self.message = (f"no spike within {self.spike_search_limit:g} ms of model time: the input is probably "
-                        f"below threshold")
+        searched = (self.step_count - start_step) * self.dt * self.ms_per_unit
+        self.stage = f"searched {searched:g} ms"
+        self.message = f"no spike within {searched:g} ms of model time: the input is probably below threshold"
 
     def spikes(self) -> tuple[np.ndarray, np.ndarray]:
         return self.spike_t.view(), self.spike_i.view()

@@ -189,13 +189,15 @@ class PairModel(SpikingModel):
             ("v pre", f"{r[-1, 0]:.4f}", f"{r[-1, 0] - prev[0]:+.4g}"),
             ("v post", f"{r[-1, 1]:.4f}", f"{r[-1, 1] - prev[1]:+.4g}"),
             ("s", f"{r[-1, 2]:.4f}", f"{r[-1, 2] - prev[2]:+.4g}"),
-            ("pre rate", f"{pre_rate:.2f} Hz", ""),
-            ("post rate", f"{post_rate:.2f} Hz", ""),
-            ("mean drive w r", f"{p.weight * pre_rate:.3f}", ""),
+            ("pre Hz", f"{pre_rate:.2f}", ""),
+            ("post Hz", f"{post_rate:.2f}", ""),
+            ("mean J_post", f"{p.v_in_post + p.weight * pre_rate:.3f}", ""),
         )
+        s_now = float(r[-1, 2])
         eq = (
             "tau_m dv/dt = J - v (both);  tau_s ds/dt = -s;  presynaptic spike: s <- s + w/tau_s",
-            f"J_post = v_in_post + s = {p.v_in_post:g} + {r[-1, 2]:.4f} = {J_post:.4f}",
+            f"J_post = v_in_post + s = {p.v_in_post:g} {'+' if s_now >= 0 else '-'} {abs(s_now):.4f} = {J_post:.4f};"
+            f"  mean J_post = v_in_post + w r_pre = {p.v_in_post + p.weight * pre_rate:.3f}",
             f"s <- {prev[2]:.4f} (1 - {p.dt:g}/{p.tau_s:g}) = {prev[2] * (1 - p.dt / p.tau_s):.4f}"
             + ("   (+ w/tau_s on a spike)" if p.weight else ""),
         )

@@ -14,6 +14,9 @@ DEFAULT_SPEED = {"hh": 20.0, "lif": 0.1, "synapse": 0.2, "pair": 0.1, "populatio
 """Model time per wall-clock second while running, when the scenario does not say."""
 CURSOR_PACE = 20.0
 """Cursor steps per second while the activation gallery runs."""
+INLINE_STEPS = 20_000
+"""Steps of dt a key may take on the UI thread; more go to a worker."""
+
 
 HELP = """
 # Neuron lab
@@ -97,6 +100,14 @@ class NeuronLab(LabView):
     def views(self) -> tuple[str, ...]:
         return VIEWS[self.kind()]
 
+    def position(self, frame: Any) -> str:
+        kind = self.kind()
+        if kind == "fi":
+            return f"input {frame.step} of {len(self.model.inputs)}"
+        if kind == "activation":
+            return f"z = {frame.t:.4g}"
+        return super().position(frame)
+
     def figures(self, frame: Any) -> tuple[Figure, Figure]:
         return neuron_figures(frame, self.view, self.current_window())
 
@@ -112,8 +123,16 @@ class NeuronLab(LabView):
     def switch_model(self, name: str) -> ParamsBase:
         return PARAMS_BY_MODEL[name]()
 
-    def long_level(self, level: int) -> bool:
-        return self.kind() == "fi" and level >= 1
+    def step_mode(self, level: int) -> str:
+        kind = self.kind()
+        if kind == "fi":
+            return "run" if level >= 1 else "inline"
+        if kind == "activation":
+            return "inline"
+        name = self.model.step_levels()[level]
+        if name == "spike" or (name == "ms" and self.model.steps_per_ms() > INLINE_STEPS):
+            return "worker"
+        return "inline"
 
     def remaining_steps(self) -> int:
         m = self.model
@@ -132,6 +151,12 @@ class NeuronLab(LabView):
         total = max(1, int(round(self.scenario.duration() / p.dt)))
         left = total - m.steps_total
         return left if left > 0 else total
+
+    def reached_end(self) -> bool:
+        kind = self.kind()
+        if kind in ("fi", "activation"):
+            return False
+        return self.model.steps_total >= int(round(self.scenario.duration() / self.params.dt))
 
     def pace(self) -> float | None:
         kind = self.kind()

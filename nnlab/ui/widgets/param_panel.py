@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
@@ -52,7 +53,7 @@ class ParamRow(Horizontal):
 
     DEFAULT_CSS = """
     ParamRow { height: 1; }
-    ParamRow > .name { width: 11; color: $text-muted; }
+    ParamRow > .name { width: 12; color: $text-muted; }
     ParamRow > Input { width: 8; }
     ParamRow > Select { width: 1fr; max-width: 20; }
     ParamRow > .hint { width: 1fr; color: $text-muted; padding-left: 1; }
@@ -68,7 +69,7 @@ class ParamRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         tip = f"{self.field}: {self.knob.doc}" + (f" ({self.knob.source})" if self.knob.source else "")
-        yield Label(self.field[:10], classes="name").with_tooltip(tip)
+        yield Label(self.field, classes="name").with_tooltip(tip)
         if self.knob.choices:
             yield Select([(c, c) for c in self.knob.choices], value=self.value, allow_blank=False, compact=True,
                          id=f"p-{self.field}").with_tooltip(tip)
@@ -85,7 +86,8 @@ class ParamPanel(Widget):
     DEFAULT_CSS = """
     ParamPanel { layout: vertical; }
     ParamPanel > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
-    ParamPanel > #param-help { height: 2; color: $text-muted; overflow: hidden; }
+    ParamPanel > #param-help { height: 1; color: $text-muted; overflow: hidden; }
+    Screen.-tall ParamPanel > #param-help { height: 3; }
     ParamPanel > #param-help.-error { color: $error; }
     """
 
@@ -169,6 +171,8 @@ class ParamPanel(Widget):
         row = event.input.parent
         if isinstance(row, ParamRow):
             self._apply(row.field, parse(event.value, row.tp), event.input)
+            if not event.input.has_class("-invalid"):
+                self.post_message(self.Done())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -186,10 +190,16 @@ class ParamPanel(Widget):
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         row = event.input.parent
-        if isinstance(row, ParamRow) and event.input.has_class("-invalid"):
-            event.input.value = value_text(getattr(self.params, row.field))
-            event.input.remove_class("-invalid")
-            self._say(f"{row.field}: invalid value discarded; it stays {value_text(getattr(self.params, row.field))}")
+        if not isinstance(row, ParamRow):
+            return
+        shown = value_text(getattr(self.params, row.field))
+        if event.value == shown:
+            return
+        refused = event.input.has_class("-invalid")
+        event.input.value = shown
+        event.input.remove_class("-invalid")
+        what = "refused" if refused else "not applied (Enter applies)"
+        self._say(f"{row.field}: {what}; it stays {shown}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -197,3 +207,7 @@ class ParamPanel(Widget):
         if self._loading or not isinstance(row, ParamRow) or event.value == getattr(self.params, row.field, None):
             return
         self._apply(row.field, event.value, event.select)
+        self.post_message(self.Done())
+
+    class Done(Message):
+        """A choice was made: the lab may take the focus back."""

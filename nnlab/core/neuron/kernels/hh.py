@@ -27,6 +27,8 @@ OK, FULL, BLOWUP_V, BLOWUP_N, BLOWUP_M, BLOWUP_H = 0, 1, 2, 3, 4, 5
 
 V_LIMIT = 1000.0
 """|V| beyond this (mV) is a numerical blow-up, not physiology."""
+GATE_SLACK = 1e-3
+"""Gates are open fractions; one that leaves [-GATE_SLACK, 1 + GATE_SLACK] shows the step is too large."""
 
 
 @njit
@@ -71,11 +73,11 @@ def _derivs(v, n, m, h, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course):
 def _status(v, n, m, h):
     if not (abs(v) <= V_LIMIT):
         return BLOWUP_V
-    if not (-1.0 <= n <= 2.0):
+    if not (-GATE_SLACK <= n <= 1.0 + GATE_SLACK):
         return BLOWUP_N
-    if not (-1.0 <= m <= 2.0):
+    if not (-GATE_SLACK <= m <= 1.0 + GATE_SLACK):
         return BLOWUP_M
-    if not (-1.0 <= h <= 2.0):
+    if not (-GATE_SLACK <= h <= 1.0 + GATE_SLACK):
         return BLOWUP_H
     return OK
 
