@@ -23,6 +23,8 @@ DEFAULT_WINDOW = {"hh": 100.0, "lif": 0.2, "synapse": 0.5, "pair": 0.2, "populat
 """Visible time span of the trace views, in the model's time unit."""
 
 GATE_ROLES = ("success", "accent", "error")
+LAST_RUN_SPAN = {"hh": 100.0, "lif": 0.1}
+"""How much of the last run of an F-I sweep is drawn (ms for HH, s for LIF)."""
 
 
 def time_window(t_now: float, window: float) -> tuple[float, float]:
@@ -197,7 +199,7 @@ def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
                    for i in range(min(len(rates), 60)))
     now = Series(np.array([d["x_now"]]), np.array([0.0]), kind="vlines", role="warning", label=f"x = {d['x_now']:+.2f}")
     bottom = Figure("tuning curves G(alpha e x + beta) (Hz)", series + (now,), (-1.0, 1.0),
-                    padded(0.0, max(float(rates.max()), 1.0), 0.03), xlabel="x")
+                    (0.0, 1.04 * max(float(rates.max()), 1.0)), xlabel="x")
     return top, bottom
 
 
@@ -234,13 +236,16 @@ def _fi(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
              float(np.max(d["analytic"])) if d["analytic"] is not None else 0.0, 10.0)
     unit = "uA/cm^2" if d["cell"] == "hh" else "v_in"
     top = Figure("firing rate (Hz)", tuple(series), padded(float(x_all[0]), float(x_all[-1]), 0.02),
-                 padded(0.0, hi, 0.04), xlabel=unit)
+                 (0.0, 1.04 * hi), xlabel=unit)
     last = d["last"]
     if last:
         t, v = last["t"], last["v"]
         ylim = (-0.05, 1.1) if d["cell"] == "lif" else padded(-80.0, 40.0)
-        bottom = Figure(f"last run: input {last['x']:g}", (Series(t, v, role="primary"),),
-                        (0.0, float(t[-1]) if len(t) else 1.0), ylim, xlabel="ms" if d["cell"] == "hh" else "s")
+        span = min(float(t[-1]) if len(t) else 1.0, LAST_RUN_SPAN[d["cell"]])
+        sl = _visible(t, (0.0, span))
+        bottom = Figure(f"last run: input {last['x']:g} (first {span:g} {'ms' if d['cell'] == 'hh' else 's'})",
+                        (Series(t[sl], v[sl], role="primary"),), (0.0, span), ylim,
+                        xlabel="ms" if d["cell"] == "hh" else "s")
     else:
         bottom = Figure("last run: none yet (press n)", (), (0.0, 1.0), (0.0, 1.0))
     return top, bottom
