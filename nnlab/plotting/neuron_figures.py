@@ -6,14 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.plotting.spec import Figure, Series, data_range, padded
+from nnlab.plotting.spec import Figure, Picture, Series, data_range, padded
 
 VIEWS: dict[str, tuple[str, ...]] = {
     "hh": ("trace", "gates", "phase"),
     "lif": ("trace",),
     "synapse": ("train", "kernels"),
     "pair": ("trace",),
-    "population": ("trace",),
+    "population": ("trace", "map"),
     "activation": ("curves",),
     "fi": ("curve",),
 }
@@ -51,7 +51,7 @@ def _raster(frame_t: float, spike_t: np.ndarray, spike_i: np.ndarray, n: int, xl
                   xlim, (0.0, float(max(n - 1, 1))), xlabel=unit, notes=(f"{n} neurons",), integer_y=True)
 
 
-def neuron_figures(frame: Any, view: str, window: float | None = None) -> tuple[Figure, Figure]:
+def neuron_figures(frame: Any, view: str, window: float | None = None) -> tuple[Figure, Figure | Picture]:
     """The two figures for a neuron-lab frame in the given view."""
     d = frame.data
     kind = d["kind"]
@@ -186,12 +186,17 @@ def _pair(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     return top, bottom
 
 
-def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
+def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure | Picture]:
     d = frame.data
     xlim = time_window(frame.t, win)
     top = _raster(frame.t, d["spike_t"], d["spike_i"], d["n_neurons"], xlim, "raster", "s")
     x = d["x_grid"]
     rates = d["tuning"]
+    if view == "map":
+        order = np.argsort(d["encoders"] * 10.0 + d["intercepts"] * d["encoders"], kind="stable")
+        return top, Picture("rates G(J) of every neuron (rows, sorted by encoder and intercept) against x",
+                            rates[order], xlabel=f"x from -1 (left) to 1 (right); brightest = {rates.max():.0f} Hz",
+                            notes=(f"x now {d['x_now']:+.2f}",))
     enc = d["encoders"]
     first = {+1: next((i for i, e in enumerate(enc) if e > 0), -1), -1: next((i for i, e in enumerate(enc) if e < 0), -1)}
     series = tuple(Series(x, rates[i], role="primary" if enc[i] > 0 else "accent",

@@ -58,3 +58,17 @@ def data_range(*arrays: np.ndarray, frac: float = 0.05) -> tuple[float, float]:
     if not len(allv):
         return (0.0, 1.0)
     return padded(float(allv.min()), float(allv.max()), frac)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A 2-D array drawn as half-block cells (two pixels per character), e.g. rates of many neurons."""
+
+    title: str
+    values: np.ndarray
+    """(rows, cols) float64; drawn top row first."""
+    signed: bool = False
+    """True: negative values take the `negative` colour; False: 0 is dark, the maximum bright."""
+    xlabel: str = ""
+    """Caption under the picture."""
+    notes: tuple[str, ...] = field(default_factory=tuple)

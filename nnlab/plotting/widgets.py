@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from rich.segment import Segment
 from rich.color import Color as RichColor
 from rich.style import Style
@@ -12,8 +14,9 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from nnlab.plotting.picture import ascii_rows, colours, fit, scale
 from nnlab.plotting.render import layout
-from nnlab.plotting.spec import ROLES, Figure
+from nnlab.plotting.spec import ROLES, Figure, Picture
 
 NO_COLOR = bool(os.environ.get("NO_COLOR"))
 
@@ -30,14 +33,14 @@ class PlotView(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.figure: Figure | None = None
+        self.figure: Figure | Picture | None = None
         """The figure drawn, or None for an empty plot."""
         self.placeholder = ""
         """Text shown while there is no figure (e.g. compile progress)."""
         self._strips: list[Strip] = []
         self._size = Size(0, 0)
 
-    def set_figure(self, figure: Figure | None) -> None:
+    def set_figure(self, figure: Figure | Picture | None) -> None:
         """Draw `figure` from the next refresh."""
         self.figure = figure
         self._strips = []
@@ -87,6 +90,9 @@ class PlotView(Widget):
             self._strips = [Strip([Segment(line, style)]).adjust_cell_length(w) for line in lines]
             self._strips += [Strip.blank(w)] * (h - len(self._strips))
             return
+        if isinstance(self.figure, Picture):
+            self._strips = self._picture(self.figure, w, h)
+            return
         styles = self._styles()
         rows = layout(self.figure, w, h)
         strips = []
@@ -95,6 +101,31 @@ class PlotView(Widget):
             strips.append(Strip(segs).adjust_cell_length(w))
         strips += [Strip.blank(w)] * (h - len(strips))
         self._strips = strips
+
+    def _picture(self, pic: Picture, w: int, h: int) -> list[Strip]:
+        styles = self._styles()
+        strips = [Strip([Segment(pic.title, styles["title"]),
+                         Segment("  " + "  ".join(pic.notes), styles["note"])]).adjust_cell_length(w)]
+        body_h = max(h - 2, 1)
+        s = scale(fit(pic.values, w, body_h))
+        if not pic.signed:
+            s = np.clip(s, 0.0, 1.0)
+        if NO_COLOR:
+            lines = [Strip([Segment(row)]).adjust_cell_length(w) for row in ascii_rows(s)]
+        else:
+            v = self.app.theme_variables
+            bg = Color.parse(v.get("background", "#000000"))
+            rgb = lambda name: Color.parse(v.get(name, "#ffffff")).rgb  # noqa: E731
+            px = colours(s, rgb("error"), rgb("accent" if not pic.signed else "primary"), bg.rgb)
+            lines = []
+            for top, bottom in zip(px[0::2], px[1::2] if len(px) > 1 else px[0::2]):
+                segs = [Segment("▀", Style(color=RichColor.from_rgb(*a), bgcolor=RichColor.from_rgb(*b)))
+                        for a, b in zip(top, bottom)]
+                lines.append(Strip(segs).adjust_cell_length(w))
+        strips += lines[:body_h]
+        strips += [Strip.blank(w)] * (h - 1 - len(strips))
+        strips.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
+        return strips[:h]
 
     def render_line(self, y: int) -> Strip:
         if not self._strips or self._size != self.size:

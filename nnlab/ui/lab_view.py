@@ -24,7 +24,7 @@ from textual.widgets import Static
 from nnlab.core.knobs import ParamsBase
 from nnlab.core.registry import LabSpec
 from nnlab.core.runner import run
-from nnlab.plotting.spec import Figure
+from nnlab.plotting.spec import Figure, Picture
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
 from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
@@ -100,7 +100,7 @@ class LabView(Widget, can_focus=True):
         return levels.index(gran) if gran in levels[1:] else min(1, len(levels) - 1)
 
     # -- subclass hooks ---------------------------------------------------------------------------
-    def figures(self, frame: Any) -> tuple[Figure, Figure]:
+    def figures(self, frame: Any) -> tuple[Figure, Figure | Picture]:
         raise NotImplementedError
 
     def views(self) -> tuple[str, ...]:
@@ -485,14 +485,14 @@ class LabView(Widget, can_focus=True):
 
     def export_plots(self) -> None:
         """Write the two figures as plain text."""
-        from nnlab.plotting.render import to_text
+        from nnlab.plotting.text_export import figure_text
         from nnlab.scenario.writer import write_atomic
 
         if self.frame is None:
             return
         top, bottom = self.figures(self.frame)
         path = _free_path(Path.cwd() / f"{self.scenario.name or self.spec.name}-plots.txt")
-        text = to_text(top, 100, 24) + "\n\n" + to_text(bottom, 100, 24) + "\n"
+        text = figure_text(top) + "\n\n" + figure_text(bottom) + "\n"
         try:
             write_atomic(path, text)
         except OSError as exc:

@@ -242,6 +242,7 @@ class PopulationModel(LIFBase):
         x_now = float(self.drive.view()[-1])
         data["x_now"] = x_now
         data["encoders"] = self.encoders
+        data["intercepts"] = self.intercepts
         J = self.inputs_now()
         values = (
             ("x", f"{x_now:+.4f}", ""),

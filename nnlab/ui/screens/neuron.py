@@ -7,7 +7,7 @@ from typing import Any
 from nnlab.core.knobs import ParamsBase
 from nnlab.core.neuron.params import PARAMS_BY_MODEL
 from nnlab.plotting.neuron_figures import DEFAULT_WINDOW, VIEWS, neuron_figures
-from nnlab.plotting.spec import Figure
+from nnlab.plotting.spec import Figure, Picture
 from nnlab.ui.lab_view import LabView
 
 DEFAULT_SPEED = {"hh": 20.0, "lif": 0.1, "synapse": 0.2, "pair": 0.1, "population": 0.5}
@@ -108,7 +108,7 @@ class NeuronLab(LabView):
             return f"z = {frame.t:.4g}"
         return super().position(frame)
 
-    def figures(self, frame: Any) -> tuple[Figure, Figure]:
+    def figures(self, frame: Any) -> tuple[Figure, Figure | Picture]:
         return neuron_figures(frame, self.view, self.current_window())
 
     def current_window(self) -> float:

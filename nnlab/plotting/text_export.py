@@ -1,0 +1,53 @@
+"""Plots as plain text, built once by plotext (the "Export plots as text" command).
+
+plotext keeps its figure in module-level state, so only the UI thread calls this, and every
+call starts from a cleared figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotext as plt
+
+from nnlab.plotting.canvas import decimate
+from nnlab.plotting.picture import ascii_rows, fit, scale
+from nnlab.plotting.spec import Figure, Picture
+
+
+def figure_text(fig: Figure | Picture, width: int = 100, height: int = 25) -> str:
+    """`fig` drawn by plotext in braille with axes, ticks, title and legend, without colour codes."""
+    if isinstance(fig, Picture):
+        rows = ascii_rows(np.abs(scale(fit(fig.values, width, height - 2))))
+        return "\n".join([fig.title, *rows, fig.xlabel])
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    x0, x1 = fig.xlim
+    for s in fig.series:
+        if s.kind == "hline":
+            if len(s.y):
+                plt.hline(float(s.y[0]))
+            continue
+        x = np.asarray(s.x, dtype=np.float64)
+        if s.kind == "vlines":
+            for v in x[(x >= x0) & (x <= x1)][:200]:
+                plt.vline(float(v))
+            continue
+        y = np.asarray(s.y, dtype=np.float64)
+        keep = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1)
+        x, y = x[keep], y[keep]
+        if not len(x):
+            continue
+        if s.kind == "points":
+            plt.scatter(x.tolist(), y.tolist(), marker="braille", label=s.label or None)
+        else:
+            px, py = decimate((x - x0) / max(x1 - x0, 1e-300) * 2 * width, y, 2 * width)
+            px = x0 + px / (2 * width) * (x1 - x0)
+            plt.plot(px.tolist(), py.tolist(), marker="braille", label=s.label or None)
+    plt.xlim(x0, x1)
+    plt.ylim(*fig.ylim)
+    plt.title(fig.title)
+    plt.xlabel(fig.xlabel)
+    text = plt.uncolorize(plt.build())
+    plt.clear_figure()
+    return "\n".join(line.rstrip() for line in text.splitlines())
