@@ -194,6 +194,10 @@ class ParamsBase:
         """Names of the step sizes, smallest first (keys n and N)."""
         return TIME_LEVELS_DEFAULT
 
+    def unused(self) -> frozenset[str]:
+        """Knobs that have no effect with the present settings (the panel hides them)."""
+        return frozenset()
+
     @classmethod
     def structural(cls) -> frozenset[str]:
         """Names of the knobs whose change needs a new model (not `live`)."""

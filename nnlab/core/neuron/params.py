@@ -88,6 +88,27 @@ class HHParams(ParamsBase):
     def step_levels(self) -> tuple[str, ...]:
         return FI_LEVELS if self.experiment == "fi" else TIME_LEVELS
 
+    def unused(self) -> frozenset[str]:
+        out = set()
+        if self.experiment == "fi":
+            out |= {"i_ext", "input", "t_on", "t_off", "noise_sigma", "noise_tau", "levels", "level_time",
+                    "n_neurons", "i_ext_max", "view"}
+        else:
+            out |= {"fi_min", "fi_max", "fi_points", "settle"}
+            if self.input == "constant":
+                out |= {"t_on", "t_off"}
+            if self.input != "noisy":
+                out |= {"noise_sigma", "noise_tau"}
+            if self.input == "staircase":
+                out |= {"i_ext", "t_off", "n_neurons", "i_ext_max"}
+            else:
+                out |= {"levels", "level_time"}
+            if self.n_neurons == 1:
+                out.add("i_ext_max")
+        if self.init == "zeros":
+            out.add("v_init")
+        return frozenset(out)
+
     def check(self) -> None:
         if self.input in ("step", "ramp", "noisy"):
             _check_window(self, "t_on", "t_off")
@@ -137,6 +158,23 @@ class LIFParams(ParamsBase):
     def step_levels(self) -> tuple[str, ...]:
         return FI_LEVELS if self.experiment == "fi" else TIME_LEVELS
 
+    def unused(self) -> frozenset[str]:
+        out = set()
+        if self.experiment == "fi":
+            out |= {"v_in", "input", "t_on", "t_off", "sine_amp", "sine_freq", "noise_sigma", "noise_tau",
+                    "n_neurons", "v_in_max"}
+        else:
+            out |= {"fi_min", "fi_max", "fi_points", "settle"}
+            if self.input != "step":
+                out |= {"t_on", "t_off"}
+            if self.input != "sine":
+                out |= {"sine_amp", "sine_freq"}
+            if self.input != "noisy":
+                out |= {"noise_sigma", "noise_tau"}
+            if self.n_neurons == 1:
+                out.add("v_in_max")
+        return frozenset(out)
+
     def check(self) -> None:
         if self.input == "step":
             _check_window(self, "t_on", "t_off")
@@ -165,6 +203,9 @@ class SynapseParams(ParamsBase):
 
     time_unit = "s"
     default_duration = 0.5
+
+    def unused(self) -> frozenset[str]:
+        return frozenset({"rate"} if self.train == "times" else {"spike_times"})
 
     def check(self) -> None:
         if self.train == "times" and not self.spike_times:
@@ -216,6 +257,10 @@ class PopulationParams(ParamsBase):
 
     time_unit = "s"
     default_duration = 2.0
+
+    def unused(self) -> frozenset[str]:
+        by_input = {"ramp": "ramp_time", "sine": "sine_freq", "constant": "x"}
+        return frozenset(knob for shape, knob in by_input.items() if shape != self.input)
 
     def check(self) -> None:
         if self.max_rate_hi < self.max_rate_lo:

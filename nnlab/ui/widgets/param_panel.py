@@ -1,4 +1,8 @@
-"""The parameter panel: one row per knob with its unit and range; invalid input is refused in place."""
+"""The parameter panel: one row per knob with its unit and range; invalid input is refused in place.
+
+Rows sit in one three-column grid (name, field, unit and range) so the panel costs three
+widgets per knob; knobs that have no effect with the present settings are hidden.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import tomllib
 from typing import Any, Callable
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
@@ -48,36 +52,10 @@ def parse(text: str, tp: Any) -> Any:
         return text
 
 
-class ParamRow(Horizontal):
-    """name, input, unit and range for one knob."""
-
-    DEFAULT_CSS = """
-    ParamRow { height: 1; }
-    ParamRow > .name { width: 12; color: $text-muted; }
-    ParamRow > Input { width: 8; }
-    ParamRow > Select { width: 1fr; max-width: 20; }
-    ParamRow > .hint { width: 1fr; color: $text-muted; padding-left: 1; }
-    ParamRow > Input.-invalid { background: $error 30%; }
-    """
-
-    def __init__(self, name: str, knob: Knob, tp: Any, value: Any) -> None:
-        super().__init__(classes="param-row")
-        self.field = name
-        self.knob = knob
-        self.tp = tp
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        tip = f"{self.field}: {self.knob.doc}" + (f" ({self.knob.source})" if self.knob.source else "")
-        yield Label(self.field, classes="name").with_tooltip(tip)
-        if self.knob.choices:
-            yield Select([(c, c) for c in self.knob.choices], value=self.value, allow_blank=False, compact=True,
-                         id=f"p-{self.field}").with_tooltip(tip)
-        else:
-            rng = range_text(self.knob, self.tp)
-            yield Input(value_text(self.value), compact=True, id=f"p-{self.field}").with_tooltip(
-                f"{tip}; {rng}; Enter applies")
-            yield Label(rng, classes="hint")
+def _field(widget: Widget) -> str | None:
+    """The knob a panel field edits (its id is "p-<knob>")."""
+    wid = widget.id or ""
+    return wid[2:] if wid.startswith("p-") else None
 
 
 class ParamPanel(Widget):
@@ -86,10 +64,19 @@ class ParamPanel(Widget):
     DEFAULT_CSS = """
     ParamPanel { layout: vertical; }
     ParamPanel > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
+    ParamPanel Grid { grid-size: 3; grid-columns: 12 8 1fr; grid-rows: 1; height: auto; }
+    ParamPanel .name { color: $text-muted; width: 100%; }
+    ParamPanel .hint { color: $text-muted; padding-left: 1; width: 100%; }
+    ParamPanel Select { column-span: 2; width: 100%; }
+    ParamPanel Input.-invalid { background: $error 30%; }
+    ParamPanel .-unused { display: none; }
     ParamPanel > #param-help { height: 1; color: $text-muted; overflow: hidden; }
     Screen.-tall ParamPanel > #param-help { height: 3; }
     ParamPanel > #param-help.-error { color: $error; }
     """
+
+    class Done(Message):
+        """A value was entered or chosen: the lab may take the focus back."""
 
     def __init__(self, params: ParamsBase, switch_model: Callable[[str], ParamsBase] | None = None, *,
                  id: str | None = None) -> None:
@@ -102,21 +89,43 @@ class ParamPanel(Widget):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="param-rows"):
-            yield from self._rows(self.params)
+            yield Grid(*self._cells(self.params), id="param-grid")
         yield Static("Enter applies a value", id="param-help")
 
-    def _rows(self, params: ParamsBase) -> list[ParamRow]:
+    def on_mount(self) -> None:
+        self._show_used()
+
+    def _cells(self, params: ParamsBase) -> list[Widget]:
         types = field_types(type(params))
-        return [ParamRow(name, k, types[name], getattr(params, name)) for name, (_, k) in knobs_of(type(params)).items()]
+        cells: list[Widget] = []
+        for name, (_, k) in knobs_of(type(params)).items():
+            value = getattr(params, name)
+            tip = f"{name}: {k.doc}" + (f" ({k.source})" if k.source else "")
+            cells.append(Label(name, classes=f"name r-{name}").with_tooltip(tip))
+            if k.choices:
+                cells.append(Select([(c, c) for c in k.choices], value=value, allow_blank=False, compact=True,
+                                    id=f"p-{name}", classes=f"r-{name}").with_tooltip(tip))
+            else:
+                rng = range_text(k, types[name])
+                cells.append(Input(value_text(value), compact=True, id=f"p-{name}", classes=f"r-{name}")
+                             .with_tooltip(f"{tip}; {rng}; Enter applies"))
+                cells.append(Label(rng, classes=f"hint r-{name}"))
+        return cells
+
+    def _show_used(self) -> None:
+        unused = self.params.unused()
+        for name in knobs_of(type(self.params)):
+            for widget in self.query(f".r-{name}"):
+                widget.set_class(name in unused, "-unused")
 
     async def load(self, params: ParamsBase) -> None:
         """Show `params`: new rows when the class changed, else new values."""
         self._loading = True
         try:
             if type(params) is not type(self.params):
-                rows = self.query_one("#param-rows", VerticalScroll)
-                await rows.remove_children()
-                await rows.mount_all(self._rows(params))
+                grid = self.query_one("#param-grid", Grid)
+                await grid.remove_children()
+                await grid.mount_all(self._cells(params))
             else:
                 for name in knobs_of(type(params)):
                     widget = self.query_one(f"#p-{name}")
@@ -128,6 +137,7 @@ class ParamPanel(Widget):
                         widget.value = value_text(value)
                         widget.remove_class("-invalid")
             self.params = params
+            self._show_used()
             self._say("Enter applies a value")
         finally:
             self.call_after_refresh(self._done_loading)
@@ -140,7 +150,10 @@ class ParamPanel(Widget):
         help_line.update(text)
         help_line.set_class(error, "-error")
 
-    def _apply(self, name: str, raw: Any, widget: Widget) -> None:
+    def _knob(self, name: str) -> tuple[Knob, Any]:
+        return knobs_of(type(self.params))[name][1], field_types(type(self.params))[name]
+
+    def _apply(self, name: str, raw: Any, widget: Widget) -> bool:
         cls = type(self.params)
         try:
             value = check_value(cls, name, raw)
@@ -151,63 +164,61 @@ class ParamPanel(Widget):
         except ParamError as exc:
             widget.add_class("-invalid")
             self._say(f"{exc.name}: expected {exc.expected}, found {exc.found}", error=True)
-            return
+            return False
         widget.remove_class("-invalid")
         if new == self.params:
-            return
+            return True
         self._say(f"{name} = {value_text(getattr(new, name))}")
         if type(new) is type(self.params):
             self.params = new
+            self._show_used()
         self.post_message(ParamsChanged(new))
+        return True
 
     def on_descendant_focus(self, event: Any) -> None:
-        row = event.widget.parent
-        if isinstance(row, ParamRow):
-            rng = range_text(row.knob, row.tp)
-            self._say(f"{row.field}: {row.knob.doc}" + (f" {rng}" if rng else ""))
+        name = _field(event.widget)
+        if name in knobs_of(type(self.params)):
+            k, tp = self._knob(name)
+            rng = range_text(k, tp)
+            self._say(f"{name}: {k.doc}" + (f" {rng}" if rng else ""))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        row = event.input.parent
-        if isinstance(row, ParamRow):
-            self._apply(row.field, parse(event.value, row.tp), event.input)
-            if not event.input.has_class("-invalid"):
-                self.post_message(self.Done())
+        name = _field(event.input)
+        if name is not None and self._apply(name, parse(event.value, self._knob(name)[1]), event.input):
+            self.post_message(self.Done())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        row = event.input.parent
-        if self._loading or not isinstance(row, ParamRow) or not event.input.has_focus:
+        name = _field(event.input)
+        if self._loading or name is None or not event.input.has_focus:
             return
         try:
-            check_value(type(self.params), row.field, parse(event.value, row.tp))
+            check_value(type(self.params), name, parse(event.value, self._knob(name)[1]))
         except ParamError as exc:
             event.input.add_class("-invalid")
             self._say(f"{exc.name}: expected {exc.expected}, found {exc.found}", error=True)
         else:
             event.input.remove_class("-invalid")
-            self._say(f"{row.field}: Enter applies")
+            self._say(f"{name}: Enter applies")
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
-        row = event.input.parent
-        if not isinstance(row, ParamRow):
+        name = _field(event.input)
+        if name is None or name not in knobs_of(type(self.params)):
             return
-        shown = value_text(getattr(self.params, row.field))
+        shown = value_text(getattr(self.params, name))
         if event.value == shown:
             return
         refused = event.input.has_class("-invalid")
         event.input.value = shown
         event.input.remove_class("-invalid")
         what = "refused" if refused else "not applied (Enter applies)"
-        self._say(f"{row.field}: {what}; it stays {shown}")
+        self._say(f"{name}: {what}; it stays {shown}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        row = event.select.parent
-        if self._loading or not isinstance(row, ParamRow) or event.value == getattr(self.params, row.field, None):
+        name = _field(event.select)
+        if self._loading or name is None or event.value == getattr(self.params, name, None):
             return
-        self._apply(row.field, event.value, event.select)
-        self.post_message(self.Done())
-
-    class Done(Message):
-        """A choice was made: the lab may take the focus back."""
+        if self._apply(name, event.value, event.select):
+            self.post_message(self.Done())
