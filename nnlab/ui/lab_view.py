@@ -68,8 +68,8 @@ class LabView(Widget, can_focus=True):
     LabView #center { width: 1fr; }
     LabView EquationPane { height: auto; max-height: 4; min-height: 2; background: $boost; }
     Screen.-tall LabView EquationPane { max-height: 7; }
-    LabView #status { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
-    LabView #status.-error { background: $error 40%; }
+    LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
+    LabView #status.-error { height: 2; background: $error 40%; }
     LabView:focus-within #status { text-style: none; }
     """
 
@@ -140,7 +140,7 @@ class LabView(Widget, can_focus=True):
         self.query_one("#plot-top", PlotView).set_placeholder(self.compile_text)
         self.query_one("#plot-bottom", PlotView).set_placeholder("")
         self._update_status()
-        self._prepare(self.params, self.seed)
+        self.call_after_refresh(self._prepare, self.params, self.seed)
 
     # -- model lifecycle --------------------------------------------------------------------------
     def _prepare(self, params: ParamsBase, seed: int) -> None:
@@ -256,7 +256,7 @@ class LabView(Widget, can_focus=True):
             status.update(f"paused at {where}{self._status_error}")
             return
         if self.model is None or self.frame is None:
-            status.update(self.compile_text)
+            status.update(self.compile_text, layout=False)
             return
         levels = self.model.step_levels()
         big = levels[self.level] if self.level < len(levels) else levels[-1]
@@ -264,11 +264,11 @@ class LabView(Widget, can_focus=True):
         text = f"{state}  {self.position(self.frame)}  |  n: {levels[0]}  N: {big}  |  {self.frame.stage}"
         if self.frame.message:
             text += f"  |  {self.frame.message}"
-        status.update(text)
+        status.update(text, layout=False)
 
     def _set_error(self, text: str) -> None:
-        self._status_error = text
         status = self.query_one("#status", Static)
+        self._status_error = text
         status.set_class(bool(text), "-error")
         self._update_status()
 

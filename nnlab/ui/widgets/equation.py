@@ -13,11 +13,15 @@ class EquationPane(Static):
     EquationPane { padding: 0 1; overflow-y: auto; }
     """
 
+    _shape: tuple[int, ...] = ()
+
     def show(self, lines: tuple[str, ...]) -> None:
-        """Display `lines` (the first one emphasised)."""
+        """Display `lines` (the first one emphasised); a layout pass only when their lengths change much."""
         text = Text()
         for k, line in enumerate(lines):
             if k:
                 text.append("\n")
             text.append(line, style="bold" if k == 0 else "")
-        self.update(text)
+        shape = tuple(len(line) // 20 for line in lines)
+        self.update(text, layout=shape != self._shape)
+        self._shape = shape

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 
 class Inspector(Static):
-    """A table of (name, value, change) rows from a frame."""
+    """A table of (name, value, change) rows from a frame; its size is set by the layout, so updates skip it."""
 
     DEFAULT_CSS = """
     Inspector { padding: 0 1; overflow-y: auto; }
@@ -21,4 +21,4 @@ class Inspector(Static):
         table.add_column(style="dim", no_wrap=True)
         for name, value, change in rows:
             table.add_row(name, value, change)
-        self.update(table)
+        self.update(table, layout=False)
