@@ -97,31 +97,55 @@ class Timing:
         return out
 
 
-def measure(peer: Peer, repeats: int, log: Callable[[str], None] = print) -> Timing:
-    """Warm up once (the first run, compile included), then time `repeats` setups and runs."""
+def _timed(peer: Peer, timing: Timing) -> None:
+    """One setup and run of `peer`, appended to `timing`."""
     gc.collect()
-    t0 = time.perf_counter()
+    a = time.perf_counter()
     run = peer.setup()
-    run()
-    timing = Timing(peer, first_run_s=time.perf_counter() - t0)
-    for _ in range(repeats):
-        del run
+    b = time.perf_counter()
+    result = run()
+    c = time.perf_counter()
+    timing.setup_s.append(b - a)
+    if "timed_s" in result:
+        timing.run_s.append(float(result.pop("timed_s")))
+        timing.call_wall_s.append(c - b)
+    else:
+        timing.run_s.append(c - b)
+    timing.result = result
+
+
+def measure_all(peers: list[Peer], repeats: int, log: Callable[[str], None] = print) -> list[Timing]:
+    """Warm every peer up once (its first run, compile included), then time `repeats` rounds.
+
+    Each round runs every peer once, in turn, so that a slow spell of a shared machine falls on
+    all peers alike rather than on whichever peer happened to be running.
+    """
+    timings = []
+    for peer in peers:
         gc.collect()
-        a = time.perf_counter()
-        run = peer.setup()
-        b = time.perf_counter()
-        result = run()
-        c = time.perf_counter()
-        timing.setup_s.append(b - a)
-        if "timed_s" in result:
-            timing.run_s.append(float(result.pop("timed_s")))
-            timing.call_wall_s.append(c - b)
-        else:
-            timing.run_s.append(c - b)
-        timing.result = result
-    log(f"  {peer.label:<52} median {timing.median_s:9.4f} s  best {timing.best_s:9.4f} s  "
-        f"rate {timing.rate_median:9.3g}/s  first run {timing.first_run_s:7.2f} s")
-    return timing
+        t0 = time.perf_counter()
+        peer.setup()()
+        timings.append(Timing(peer, first_run_s=time.perf_counter() - t0))
+        log(f"  warm-up  {peer.label:<52} {timings[-1].first_run_s:7.2f} s")
+    for k in range(repeats):
+        for timing in timings:
+            _timed(timing.peer, timing)
+        log(f"  round {k + 1}/{repeats} done")
+    for t in timings:
+        log(f"  {t.peer.label:<52} median {t.median_s:9.4f} s  best {t.best_s:9.4f} s  rate {t.rate_median:9.3g}/s")
+    return timings
+
+
+def speed_probe() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 3): how fast the shared machine is right now."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return 1e3 * best
 
 
 # -- machine and versions ------------------------------------------------------------------------

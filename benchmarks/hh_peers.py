@@ -304,7 +304,7 @@ def single_peers(spec: HHSpec, brian2_short_steps: int, brian2_cache: str | None
         python_peer(spec),
         *[brian2_peer(spec, m, "cython", cache) for m in METHODS],
         brian2_peer(short, "exp_euler", "numpy", cache,
-                    f"shortened run ({short.steps} steps): about 300 us per step for one neuron"),
+                    f"shortened run ({short.steps} steps): over 100 us per step for one neuron"),
     ]
 
 

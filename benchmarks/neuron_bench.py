@@ -5,7 +5,9 @@ Run with the bench venv (numpy < 2.4 for Brian2):
     /work/benchvenv/bin/python benchmarks/neuron_bench.py [--quick] [--repeats 5] [--workloads lif,hh_single,hh_pop]
 
 Each peer runs once as a warm-up (its `first run`, compile included: numba's cache and Brian2's
-Cython cache start empty), then `--repeats` times with setup and run timed apart. Rates are work
+Cython cache start empty), then `--repeats` rounds run every peer once each, with setup and run
+timed apart (rounds, not one peer after another, so that a slow spell of the shared machine falls
+on all peers alike). Rates are work
 units (neuron-steps, or steps for one neuron) over the median and the best run time. Ratios are
 nnlab's median rate over the peer's, nnlab taking the same integrator or convention as the peer
 where it has one. Results go to benchmarks/results/neuron_bench.{json,md}.
@@ -28,7 +30,7 @@ import numpy as np  # noqa: E402
 
 import hh_peers  # noqa: E402
 import lif_peers  # noqa: E402
-from harness import Timing, fmt, measure, run_header, table, verdict, write_results  # noqa: E402
+from harness import Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
 
 
 # -- ratios -------------------------------------------------------------------------------------------
@@ -182,14 +184,16 @@ def run_workload(name: str, w: dict[str, Any], repeats: int) -> dict[str, Any]:
     """Measure every peer of one workload; checks, ratios and targets from the timings."""
     print(f"\n== {name}: {w['title']}", flush=True)
     load_before = os.getloadavg()
+    probe_before = speed_probe()
     start = time.perf_counter()
-    timings = [measure(p, repeats, log=lambda s: print(s, flush=True)) for p in w["peers"]()]
+    timings = measure_all(w["peers"](), repeats, log=lambda s: print(s, flush=True))
     return {
         "title": w["title"],
         "metric": w["metric"],
         "spec": w["spec"].describe(),
         "wall_s": time.perf_counter() - start,
         "load_avg_before_after": [load_before, os.getloadavg()],
+        "speed_probe_ms_before_after": [probe_before, speed_probe()],
         "timings": timings,
         "peers": [t.summary() for t in timings],
         "ratios": ratio_rows(timings, w["default"]),
@@ -209,9 +213,10 @@ def peer_table(res: dict[str, Any]) -> str:
         c = checks[t.peer.label]
         rows.append([t.peer.label, t.peer.method, t.rate_median, t.rate_best, t.median_s, t.best_s,
                      float(np.median(t.setup_s)), t.first_run_s, c["spikes_total"],
-                     f"**{r['ratio_same_method']:.3g}x**" if r else "-", t.peer.note])
+                     f"**{r['ratio_same_method']:.3g}x**" if r else "-",
+                     f"{r['ratio_same_method_best']:.3g}x" if r else "-", t.peer.note])
     header = ["peer", "method", f"{res['metric']} median", "best", "run s median", "run s best", "setup s",
-              "first run s", "spikes", "nnlab / peer", "notes"]
+              "first run s", "spikes", "nnlab / peer (median)", "(best)", "notes"]
     return table(header, rows)
 
 
@@ -247,7 +252,10 @@ def markdown(header: dict[str, Any], results: dict[str, dict[str, Any]], repeats
            f"{repeats} timed repeats after 1 warm-up run. Versions: "
            + ", ".join(f"{k} {v}" for k, v in header["versions"].items() if k != "python") + "."]
     for name, res in results.items():
-        out += ["", f"## {name}: {res['title']}", "", f"spec: `{res['spec']}`", "", peer_table(res), "",
+        probe = " / ".join(f"{x:.0f}" for x in res["speed_probe_ms_before_after"])
+        out += ["", f"## {name}: {res['title']}", "", f"spec: `{res['spec']}`", "",
+                f"Speed probe (ms for a fixed Python loop, before / after; lower is a faster machine): {probe}; "
+                f"wall {res['wall_s']:.0f} s.", "", peer_table(res), "",
                 "Ratios: nnlab median rate / peer median rate, nnlab using the same method or convention as the "
                 "peer where it has one (else Euler).", "", "Agreement:", *check_lines(name, res), "", "Targets:"]
         out += [f"- {verdict(t['pass'])}: {t['target']}: {t['value']:.3g}x (needs {t['threshold']:g}x)"
@@ -277,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {**header, "repeats": repeats, "quick": args.quick, "numba_cache": os.environ.get("NUMBA_CACHE_DIR"),
                "brian2_cython_cache": cache,
                "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()}}
-    suffix = ".quick" if args.quick else ("" if chosen == list(every) else "." + "-".join(chosen))
+    suffix = ".quick" if args.quick else ("" if chosen == list(every) else ".partial-" + "-".join(chosen))
     js, mdp = write_results("neuron_bench" + suffix, payload, md)
     print("\n" + md)
     print(f"\nwrote {js} and {mdp}")

@@ -17,42 +17,31 @@ Start-up: the installed `nnlab neuron_hh_spike` console script runs in a pseudo-
 clock runs from just before the launch to the first full-screen paint (the first cursor-home
 sequence Textual writes) and to the first model frame (the status line says "paused"). Peers:
 bare `python -c "import ..."` processes and a one-widget Textual app in the same pseudo-terminal.
-A milestone run (the app instrumented by startup_child.py) splits the time for the report.
+A milestone run (the app instrumented by startup.py) splits the time for the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
 import os
-import select
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from harness import fmt, run_header, table, verdict, write_results
+from harness import fmt, run_header, speed_probe, table, verdict, write_results
+from startup import SIZE, startup
 
-SIZE = (160, 50)
 STEPS_PER_FRAME = 20
 WARM_STEPS = 300
 FULL_WINDOW_STEPS = 10_000
 """Steps after which the HH trace view (100 ms at dt = 0.01 ms) shows its full 10,000-point window."""
 LINE_POINTS = 1000
-FIRST_PAINT = b"\x1b[1;1H"
-"""Textual starts every full-screen update by moving the cursor home."""
-MODEL_READY = b"paused"
-"""The nnlab status line once a model frame is on screen."""
-CHILD = Path(__file__).resolve().parent / "startup_child.py"
 BUDGET_MS = 33.0
 STARTUP_BUDGET_S = 1.0
 
@@ -74,6 +63,7 @@ def repaint(app: Any) -> dict[str, float]:
 async def time_frames(app: Any, pilot: Any, frames: int, update: Callable[[int], None],
                       every_widget: bool = False) -> dict[str, Any]:
     """Per frame: `update(k)` then `repaint`; medians (ms) of CPU time, wall time and the stages."""
+    probe = speed_probe()
     rows: list[dict[str, float]] = []
     for k in range(frames):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -88,6 +78,7 @@ async def time_frames(app: Any, pilot: Any, frames: int, update: Callable[[int],
     med = {k: 1e3 * statistics.median(r[k] for r in rows) for k in rows[0]}
     return {
         "frames": frames,
+        "speed_probe_ms": probe,
         "cpu_ms_median": med["cpu"],
         "cpu_ms_min": 1e3 * min(r["cpu"] for r in rows),
         "cpu_ms_p90": 1e3 * float(np.percentile([r["cpu"] for r in rows], 90)),
@@ -199,111 +190,15 @@ def bare_builds(frames: int) -> dict[str, dict[str, Any]]:
     out = {}
     for name, fn in (("plotext build()", plotext_build), ("nnlab layout()", lambda k: layout(nnlab_figure(k), *SIZE))):
         fn(0)
+        probe = speed_probe()
         cpu = []
         for k in range(frames):
             c0 = time.process_time()
             fn(k)
             cpu.append(time.process_time() - c0)
-        out[name] = {"frames": frames, "cpu_ms_median": 1e3 * statistics.median(cpu), "cpu_ms_min": 1e3 * min(cpu)}
+        out[name] = {"frames": frames, "speed_probe_ms": probe, "cpu_ms_median": 1e3 * statistics.median(cpu),
+                     "cpu_ms_min": 1e3 * min(cpu)}
     return out
-
-
-# -- start-up ----------------------------------------------------------------------------------------------
-def in_pty(argv: list[str], env: dict[str, str], marks: dict[str, bytes], timeout: float = 30.0) -> dict[str, float]:
-    """Run argv in a 160x50 pseudo-terminal; seconds from launch until each mark first appears in its output.
-
-    The process is asked to quit (q, then ctrl+c) once every mark was seen, and killed if it stays.
-    """
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env={**env, "BENCH_T0": repr(t0)},
-                            start_new_session=True)
-    os.close(slave)
-    seen: dict[str, float] = {}
-    out = b""
-    try:
-        while len(seen) < len(marks) and time.perf_counter() - t0 < timeout:
-            ready, _, _ = select.select([master], [], [], 0.01)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(master, 1 << 20)
-            except OSError:
-                break
-            now = time.perf_counter() - t0
-            out = out[-64:] + chunk
-            for name, mark in marks.items():
-                if name not in seen and mark in out:
-                    seen[name] = now
-        for key in (b"q", b"\x03"):
-            os.write(master, key)
-            try:
-                proc.wait(3)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            proc.kill()
-            proc.wait()
-    finally:
-        os.close(master)
-    return seen
-
-
-def wall(argv: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t0
-
-
-def repeat(fn: Callable[[], Any], launches: int) -> tuple[Any, list[Any]]:
-    """One untimed warm-up call (its result returned apart), then `launches` timed ones."""
-    first = fn()
-    return first, [fn() for _ in range(launches)]
-
-
-def summary(what: str, values: list[float], first: float | None = None) -> dict[str, Any]:
-    row = {"what": what, "median_s": statistics.median(values), "min_s": min(values), "max_s": max(values),
-           "values_s": values}
-    if first is not None:
-        row["first_launch_s"] = first
-    return row
-
-
-def startup(launches: int, env: dict[str, str]) -> dict[str, Any]:
-    """First paint and first model frame of `nnlab neuron_hh_spike`, beside bare imports and a one-widget app."""
-    py = sys.executable
-    nnlab = str(Path(py).parent / "nnlab")
-    t0 = time.perf_counter()
-    subprocess.run([nnlab, "warmup"], env=env, stdout=subprocess.DEVNULL, check=True)
-    warmup_s = time.perf_counter() - t0
-    marks = {"first paint": FIRST_PAINT, "first model frame": MODEL_READY}
-    first, runs = repeat(lambda: in_pty([nnlab, "neuron_hh_spike"], env, marks), launches)
-    out: dict[str, Any] = {"numba_cache": env["NUMBA_CACHE_DIR"], "nnlab_warmup_s": warmup_s, "rows": [
-        summary(f"nnlab neuron_hh_spike: {name}", [r.get(name, float("nan")) for r in runs], first.get(name))
-        for name in marks]}
-    _, hello = repeat(lambda: in_pty([py, str(CHILD), "hello"], env, {"first paint": FIRST_PAINT}), launches)
-    out["rows"].append(summary("one-widget Textual app: first paint", [r.get("first paint", float("nan")) for r in hello]))
-    for code in ("pass", "import textual", "import numba", "import textual, numba",
-                 "import textual, numba, numpy, plotext"):
-        _, times = repeat(lambda: wall([py, "-c", code], env), launches)
-        out["rows"].append(summary(f'python -c "{code}" (process wall)', times))
-    out["milestones"] = {variant: milestones(env, variant, launches) for variant in ("as is", "kernels after first paint")}
-    return out
-
-
-def milestones(env: dict[str, str], variant: str, launches: int) -> dict[str, float]:
-    """Median time of each start-up milestone of the instrumented app (see startup_child.py)."""
-    runs = []
-    for _ in range(launches + 1):
-        with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as log:
-            in_pty([sys.executable, str(CHILD), "milestones"],
-                   {**env, "BENCH_LOG": log.name, "BENCH_VARIANT": variant}, {"model_frame": MODEL_READY})
-            runs.append({k: v for k, v in (json.loads(line) for line in log.read().splitlines())})
-    runs = runs[1:]
-    keys = [k for k in runs[0] if all(k in r for r in runs)]
-    return {k: statistics.median(r[k] for r in runs) for k in keys}
 
 
 # -- report --------------------------------------------------------------------------------------------------
@@ -315,14 +210,15 @@ def redraw_rows(res: dict[str, Any]) -> list[list[Any]]:
                        ("every_widget", "nnlab neuron screen, every widget re-rendered (worst case)")):
         r = screen[key]
         rows.append([label, r["cpu_ms_median"], r["cpu_ms_p90"], r["changed_only_cpu_ms_median"],
-                     r["stages_cpu_ms_median"]["full_composition"], r["wall_ms_median"]])
+                     r["stages_cpu_ms_median"]["full_composition"], r["wall_ms_median"], r["speed_probe_ms"]])
     for key, label in (("nnlab_plotview", "nnlab PlotView alone, 1,000-point line"),
                        ("plotext_widget", "textual-plotext PlotextPlot alone, 1,000-point line")):
         r = res[key]
         rows.append([label, r["cpu_ms_median"], r["cpu_ms_p90"], r["changed_only_cpu_ms_median"],
-                     r["stages_cpu_ms_median"]["full_composition"], r["wall_ms_median"]])
+                     r["stages_cpu_ms_median"]["full_composition"], r["wall_ms_median"], r["speed_probe_ms"]])
     for label, r in res["bare_builds"].items():
-        rows.append([f"{label} of the same line, 160x50, no Textual", r["cpu_ms_median"], "-", "-", "-", "-"])
+        rows.append([f"{label} of the same line, 160x50, no Textual", r["cpu_ms_median"], "-", "-", "-", "-",
+                     r["speed_probe_ms"]])
     return rows
 
 
@@ -332,18 +228,20 @@ def markdown(header: dict[str, Any], res: dict[str, Any]) -> str:
     lines = [f"# ui_bench results ({header['generated']})", "",
              f"{m['cpu']}, {m['cores']} cores; Python {header['versions']['python']}; textual "
              f"{header['versions']['textual']}, textual-plotext {header['versions']['textual-plotext']}, plotext "
-             f"{header['versions']['plotext']}.", "",
+             f"{header['versions']['plotext']}. Speed probe (ms for a fixed Python loop at start / between the "
+             f"parts / end; lower is a faster machine): "
+             + " / ".join(f"{x:.0f}" for x in res["speed_probe_ms_start_mid_end"]) + ".", "",
              f"## Redraw at {SIZE[0]}x{SIZE[1]} ({screen['start']['frames']} frames; {screen['widgets_on_screen']} widgets "
              f"on the nnlab screen; its plots {screen['plot_sizes']})", "",
              table(["what", "CPU ms/frame median", "p90", "changed widgets only (no full composition)",
-                    "of which full composition", "wall ms median"], redraw_rows(res["redraw"])), "",
+                    "of which full composition", "wall ms median", "speed probe ms"], redraw_rows(res["redraw"])), "",
              "Stages of the nnlab screen (CPU ms, median): "
              + "; ".join(f"{k}: {json.dumps({s: round(v, 2) for s, v in screen[k]['stages_cpu_ms_median'].items()})}"
                          for k in ("start", "full_window", "every_widget")), ""]
     st = res["startup"]
-    lines += [f"## Start-up (warm numba cache; {res['launches']} launches after one untimed)", "",
+    lines += [f"## Start-up (warm numba cache; {res['launches']} rounds of launches after one untimed round)", "",
               table(["what", "seconds median", "min", "max", "first (untimed) launch"],
-                    [[r["what"], r["median_s"], r["min_s"], r["max_s"], r.get("first_launch_s", "-")]
+                    [[r["what"], r["median_s"], r["min_s"], r["max_s"], r["first_launch_s"]]
                      for r in st["rows"]]), "",
               f"`nnlab warmup` into the fresh cache took {fmt(st['nnlab_warmup_s'])} s (cold compile of every kernel).",
               "", "Milestones of the instrumented app (seconds since launch, median):", ""]
@@ -387,10 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     env.pop("NO_COLOR", None)
     header = run_header("ui_bench.py", sys.argv[1:])
+    probes = [speed_probe()]
     print("start-up ...", flush=True)
     res: dict[str, Any] = {"launches": launches, "startup": startup(launches, env)}
+    probes.append(speed_probe())
     print("redraw ...", flush=True)
     res["redraw"] = asyncio.run(redraw(frames, max(frames // 4, 10)))
+    probes.append(speed_probe())
+    res["speed_probe_ms_start_mid_end"] = probes
     res["targets"] = targets(res)
     md = markdown(header, res)
     js, mdp = write_results("ui_bench" + (".quick" if args.quick else ""), {**header, **res}, md)
