@@ -20,8 +20,6 @@ class NNLabApp(App[None]):
     """The lab: opens on `scenario`, with a tab for every lab that exists."""
 
     TITLE = "nnlab"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (170, "-huge")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
         Binding("q", "quit", "Quit", show=False),
         *[Binding(spec.key, f"switch_lab('{spec.name}')", spec.title, show=False) for spec in LABS.values()],

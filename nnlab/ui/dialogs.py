@@ -29,8 +29,7 @@ class OpenScenario(ModalScreen[Scenario | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "to_list", show=False)]
     DEFAULT_CSS = DIALOG_CSS.format(name="OpenScenario") + """
-    OpenScenario OptionList { height: auto; max-height: 16; }
-    Screen.-short OpenScenario OptionList { max-height: 8; }
+    OpenScenario OptionList { height: auto; max-height: 40vh; }
     """
 
     def compose(self) -> ComposeResult:

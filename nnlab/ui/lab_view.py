@@ -60,17 +60,13 @@ class LabView(Widget, can_focus=True):
     DEFAULT_CSS = """
     LabView { layout: vertical; height: 1fr; }
     LabView #lab-body { height: 1fr; }
-    LabView #left { width: 32; }
-    Screen.-wide LabView #left { width: 38; }
-    Screen.-huge LabView #left { width: 44; }
+    LabView #left { width: 24%; min-width: 32; max-width: 46; }
     LabView ParamPanel { height: 3fr; min-height: 4; background: $boost; }
     LabView Inspector { height: 2fr; min-height: 3; }
     LabView #center { width: 1fr; }
-    LabView EquationPane { height: auto; max-height: 4; min-height: 2; background: $boost; }
-    Screen.-tall LabView EquationPane { max-height: 7; }
+    LabView EquationPane { height: auto; max-height: 17%; min-height: 2; background: $boost; }
     LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
     LabView #status.-error { height: 2; background: $error 40%; }
-    LabView:focus-within #status { text-style: none; }
     """
 
     running: reactive[bool] = reactive(False)

@@ -70,8 +70,7 @@ class ParamPanel(Widget):
     ParamPanel Select { column-span: 2; width: 100%; }
     ParamPanel Input.-invalid { background: $error 30%; }
     ParamPanel .-unused { display: none; }
-    ParamPanel > #param-help { height: 1; color: $text-muted; overflow: hidden; }
-    Screen.-tall ParamPanel > #param-help { height: 3; }
+    ParamPanel > #param-help { height: auto; max-height: 3; color: $text-muted; }
     ParamPanel > #param-help.-error { color: $error; }
     """
 
@@ -92,31 +91,31 @@ class ParamPanel(Widget):
             yield Grid(*self._cells(self.params), id="param-grid")
         yield Static("Enter applies a value", id="param-help")
 
-    def on_mount(self) -> None:
-        self._show_used()
-
     def _cells(self, params: ParamsBase) -> list[Widget]:
         types = field_types(type(params))
+        unused = params.unused()
         cells: list[Widget] = []
         for name, (_, k) in knobs_of(type(params)).items():
             value = getattr(params, name)
             tip = f"{name}: {k.doc}" + (f" ({k.source})" if k.source else "")
-            cells.append(Label(name, classes=f"name r-{name}").with_tooltip(tip))
+            row = f"r-{name}" + (" -unused" if name in unused else "")
+            cells.append(Label(name, classes=f"name {row}").with_tooltip(tip))
             if k.choices:
                 cells.append(Select([(c, c) for c in k.choices], value=value, allow_blank=False, compact=True,
-                                    id=f"p-{name}", classes=f"r-{name}").with_tooltip(tip))
+                                    id=f"p-{name}", classes=row).with_tooltip(tip))
             else:
                 rng = range_text(k, types[name])
-                cells.append(Input(value_text(value), compact=True, id=f"p-{name}", classes=f"r-{name}")
+                cells.append(Input(value_text(value), compact=True, id=f"p-{name}", classes=row)
                              .with_tooltip(f"{tip}; {rng}; Enter applies"))
-                cells.append(Label(rng, classes=f"hint r-{name}"))
+                cells.append(Label(rng, classes=f"hint {row}"))
         return cells
 
     def _show_used(self) -> None:
         unused = self.params.unused()
         for name in knobs_of(type(self.params)):
             for widget in self.query(f".r-{name}"):
-                widget.set_class(name in unused, "-unused")
+                if widget.has_class("-unused") != (name in unused):
+                    widget.set_class(name in unused, "-unused")
 
     async def load(self, params: ParamsBase) -> None:
         """Show `params`: new rows when the class changed, else new values."""
