@@ -255,9 +255,15 @@ def markdown(header: dict[str, Any], res: dict[str, Any]) -> str:
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     screen = res["redraw"]["nnlab_screen"]
     first = res["startup"]["rows"][0]
-    out = [{"target": f"screen redraw at 160x50, {key.replace('_', ' ')}: CPU ms per frame (full repaint)",
-            "value": screen[key]["cpu_ms_median"], "threshold": BUDGET_MS, "pass": screen[key]["cpu_ms_median"] < BUDGET_MS}
+    out = [{"target": f"screen redraw at 160x50 per frame, {key.replace('_', ' ')}: CPU ms (the frame's update, "
+                      "layout, and the re-render and composition of the widgets it changed)",
+            "value": screen[key]["changed_only_cpu_ms_median"], "threshold": BUDGET_MS,
+            "pass": screen[key]["changed_only_cpu_ms_median"] < BUDGET_MS}
            for key in ("start", "full_window")]
+    out += [{"target": f"forced full-screen repaint at 160x50, {key.replace('_', ' ')}: CPU ms (a resize or a new "
+                       "layout; not done per frame)",
+             "value": screen[key]["cpu_ms_median"], "threshold": BUDGET_MS, "pass": screen[key]["cpu_ms_median"] < BUDGET_MS}
+            for key in ("start", "full_window")]
     out.append({"target": "first frame (first paint) with a warm numba cache, s", "value": first["median_s"],
                 "threshold": STARTUP_BUDGET_S, "pass": first["median_s"] < STARTUP_BUDGET_S})
     return out

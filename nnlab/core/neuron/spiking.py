@@ -19,10 +19,10 @@ from nnlab.core.traces import Trace
 FULL = 1
 """Kernel status: the spike buffer is full (shared by every neuron kernel)."""
 
-CHUNK = 32768
+CHUNK_WORK = 1 << 22
+"""Neuron-steps per kernel call: long enough to amortise the call, short enough to stop promptly."""
 MAX_SEARCH_STEPS = 1_000_000
 """Most steps of dt the `spike` step size takes while looking for the next spike."""
-"""Steps per kernel call: long enough to amortise the call, short enough to stop promptly."""
 
 
 class SpikingModel:
@@ -130,8 +130,9 @@ class SpikingModel:
         for tr in self._traces():
             tr.reserve(n)
         done = 0
+        chunk = min(max(CHUNK_WORK // max(self.n_neurons, 1), 1024), 1 << 20)
         while done < n:
-            k = min(CHUNK, n - done)
+            k = min(chunk, n - done)
             before = self.snapshot()
             taken, status = self._run(k)
             done += taken
