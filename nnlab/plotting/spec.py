@@ -72,3 +72,17 @@ class Picture:
     xlabel: str = ""
     """Caption under the picture."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+Piece = tuple[str, "str | None"]
+"""A run of text and its colour role (None plain, "dim" muted, "title", "note", or one of ROLES)."""
+
+
+@dataclass(frozen=True)
+class TextPanel:
+    """Rows of coloured text drawn as they are (a network diagram, an expression graph, a table)."""
+
+    title: str
+    rows: tuple[tuple[Piece, ...], ...]
+    """Each row a sequence of (text, role) pieces; rows and pieces past the widget's size are cut."""
+    notes: tuple[str, ...] = field(default_factory=tuple)

@@ -11,11 +11,13 @@ import plotext as plt
 
 from nnlab.plotting.canvas import decimate
 from nnlab.plotting.picture import ascii_rows, fit, scale
-from nnlab.plotting.spec import Figure, Picture
+from nnlab.plotting.spec import Figure, Picture, TextPanel
 
 
-def figure_text(fig: Figure | Picture, width: int = 100, height: int = 25) -> str:
+def figure_text(fig: Figure | Picture | TextPanel, width: int = 100, height: int = 25) -> str:
     """`fig` drawn by plotext in braille with axes, ticks, title and legend, without colour codes."""
+    if isinstance(fig, TextPanel):
+        return "\n".join([fig.title, *("".join(text for text, _ in row).rstrip() for row in fig.rows)])
     if isinstance(fig, Picture):
         rows = ascii_rows(np.abs(scale(fit(fig.values, width, height - 2))))
         return "\n".join([fig.title, *rows, fig.xlabel])

@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from nnlab.plotting.picture import ascii_rows, colours, fit, scale
 from nnlab.plotting.render import layout
-from nnlab.plotting.spec import ROLES, Figure, Picture
+from nnlab.plotting.spec import ROLES, Figure, Picture, TextPanel
 
 NO_COLOR = bool(os.environ.get("NO_COLOR"))
 
@@ -33,14 +33,14 @@ class PlotView(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.figure: Figure | Picture | None = None
+        self.figure: Figure | Picture | TextPanel | None = None
         """The figure drawn, or None for an empty plot."""
         self.placeholder = ""
         """Text shown while there is no figure (e.g. compile progress)."""
         self._strips: list[Strip] = []
         self._size = Size(0, 0)
 
-    def set_figure(self, figure: Figure | Picture | None) -> None:
+    def set_figure(self, figure: Figure | Picture | TextPanel | None) -> None:
         """Draw `figure` from the next refresh."""
         self.figure = figure
         self._strips = []
@@ -93,6 +93,9 @@ class PlotView(Widget):
         if isinstance(self.figure, Picture):
             self._strips = self._picture(self.figure, w, h)
             return
+        if isinstance(self.figure, TextPanel):
+            self._strips = self._text(self.figure, w, h)
+            return
         styles = self._styles()
         rows = layout(self.figure, w, h)
         strips = []
@@ -125,6 +128,18 @@ class PlotView(Widget):
         strips += lines[:body_h]
         strips += [Strip.blank(w)] * (h - 1 - len(strips))
         strips.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
+        return strips[:h]
+
+    def _text(self, panel: TextPanel, w: int, h: int) -> list[Strip]:
+        styles = self._styles()
+        head = [Segment(panel.title, styles["title"])]
+        if panel.notes:
+            head.append(Segment("  " + "  ".join(panel.notes), styles["note"]))
+        strips = [Strip(head).adjust_cell_length(w)]
+        for row in panel.rows[: h - 1]:
+            segs = [Segment(text, styles.get(role, styles[None])) for text, role in row if text]
+            strips.append(Strip(segs).adjust_cell_length(w))
+        strips += [Strip.blank(w)] * (h - len(strips))
         return strips[:h]
 
     def render_line(self, y: int) -> Strip:
