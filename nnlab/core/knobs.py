@@ -156,6 +156,19 @@ def check_value(cls: type, name: str, value: Any) -> Any:
                 raise ParamError(name, f"a list of numbers in {describe_range(k)}", f"an item {item:g}")
             out.append(float(item))
         return tuple(out)
+    if tp == tuple[int, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise ParamError(name, f"a list of whole numbers in {describe_range(k)}", _type_name(value))
+        ints = []
+        for item in value:
+            if isinstance(item, float) and item.is_integer():
+                item = int(item)
+            if isinstance(item, bool) or not isinstance(item, int):
+                raise ParamError(name, f"a list of whole numbers in {describe_range(k)}", f"an item {_type_name(item)}")
+            if not _in_range(item, k):
+                raise ParamError(name, f"a list of whole numbers in {describe_range(k)}", f"an item {item}")
+            ints.append(item)
+        return tuple(ints)
     raise TypeError(f"{cls.__name__}.{name}: unsupported knob type {tp!r}")
 
 

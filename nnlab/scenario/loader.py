@@ -205,7 +205,7 @@ def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any) 
     ok = True
     for key, value in table.items():
         if key not in known:
-            owner = f'a parameter of model "{table.get("model", "hh")}"' if prefix == "params" else f"a [{prefix}] key"
+            owner = _owner(cls, table) if prefix == "params" else f"a [{prefix}] key"
             add(f"{prefix}.{key}", f"expected {owner}, found an unknown key"
                 f"{did_you_mean(key, list(known))}", prefix, key)
             ok = False
@@ -222,6 +222,14 @@ def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any) 
     except ParamError as exc:
         add(f"{prefix}.{exc.name}", f"expected {exc.expected}, found {exc.found}", prefix, exc.name)
         return None
+
+
+def _owner(cls: type[ParamsBase], table: dict[str, Any]) -> str:
+    """"a parameter of model "hh"" for labs whose Params class a key selects, else "a parameter"."""
+    for selector in ("model", "mode"):
+        if selector in knobs_of(cls):
+            return f'a parameter of {selector} "{table.get(selector, getattr(cls(), selector))}"'
+    return "a parameter"
 
 
 def _quoted(items: Any) -> str:

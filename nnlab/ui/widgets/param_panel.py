@@ -44,7 +44,7 @@ def value_text(v: Any) -> str:
 def parse(text: str, tp: Any) -> Any:
     """What the user typed, as a Python value for `check_value` (numbers, lists, or the raw text)."""
     text = text.strip()
-    if tp == tuple[float, ...]:
+    if tp in (tuple[float, ...], tuple[int, ...]):
         text = f"[{text}]" if not text.startswith("[") else text
     try:
         return tomllib.loads(f"v = {text}")["v"]

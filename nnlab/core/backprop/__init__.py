@@ -1,0 +1,1 @@
+"""The backprop stepper lab: MLP, perceptron and expression-graph modes."""
