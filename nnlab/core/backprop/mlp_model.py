@@ -206,6 +206,10 @@ class MLPModel:
 
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, level: int = 0) -> Frame:
+        with np.errstate(all="ignore"):
+            return self._step(level)
+
+    def _step(self, level: int) -> Frame:
         self.message = ""
         if self.blowup:
             return self.frame()
@@ -323,6 +327,10 @@ class MLPModel:
 
     def advance(self, n: int) -> int:
         """Train `n` epochs (finishing the current one first); stops at a blow-up."""
+        with np.errstate(all="ignore"):
+            return self._advance(n)
+
+    def _advance(self, n: int) -> int:
         done = 0
         for _ in range(n):
             if self.blowup:
