@@ -43,7 +43,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--lab")
     elif command == "new":
         p.add_argument("lab")
-        p.add_argument("--model", help="for the neuron lab: hh, lif, synapse, pair, population, activation")
+        p.add_argument("--model", help="neuron lab: hh, lif, synapse, pair, population, activation; "
+                       "backprop lab: mlp, perceptron, graph")
     elif command == "warmup":
         pass
     else:
@@ -110,6 +111,12 @@ def cmd_new(ns: argparse.Namespace) -> int:
     if ns.lab not in LABS:
         print(f"nnlab new: LAB: expected one of {', '.join(LABS)}, found {ns.lab!r}", file=sys.stderr)
         return 1
+    if ns.model is not None and ns.lab == "backprop":
+        from nnlab.core.backprop.params import MODES
+
+        if ns.model not in MODES:
+            print(f"nnlab new: --model: expected one of {', '.join(MODES)}, found {ns.model!r}", file=sys.stderr)
+            return 1
     if ns.model is not None and ns.lab == "neuron":
         from nnlab.core.neuron.params import MODELS
 
@@ -136,6 +143,8 @@ def default_steps(scenario: Any, model: Any) -> int:
     """Steps of the smallest size that cover the scenario's duration."""
     if scenario.run.steps:
         return scenario.run.steps
+    if hasattr(model, "default_steps"):
+        return model.default_steps()
     params = scenario.params
     if getattr(params, "experiment", "run") == "fi":
         return params.fi_points
@@ -184,7 +193,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from nnlab.core.runner import run
 
     spec = LABS[scenario.lab]
-    model = spec.build_model(scenario.params, scenario.seed, scenario.duration())
+    try:
+        model = spec.build_model(scenario.params, scenario.seed, scenario.duration())
+    except ValueError as exc:
+        print(f"{scenario.source}: {exc}", file=sys.stderr)
+        return 1
     steps = ns.steps if ns.steps is not None else default_steps(scenario, model)
     result = run(model, steps)
     if model.blowup:

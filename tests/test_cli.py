@@ -19,7 +19,7 @@ from nnlab.scenario.bundled import bundled_names
 def test_every_shipped_scenario_runs_ten_steps_headless(name, capsys):
     assert main(["run", name, "--steps", "10", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["lab"] == "neuron" and out["steps"] == 10 and "metrics" in out
+    assert out["lab"] == name.split("_")[0] and out["steps"] == 10 and "metrics" in out
 
 
 def test_run_json_metrics_and_npz_traces_of_hh(tmp_path, capsys):
@@ -90,3 +90,33 @@ def test_frame_every_thins_the_saved_traces_but_not_the_spikes(tmp_path, capsys)
     data = np.load(out)
     assert data["t"].shape == (1001,) and data["v"].shape == (1001,)
     assert len(data["spike_t"]) == 6
+
+
+def test_backprop_json_metrics_and_npz_arrays(tmp_path, capsys):
+    out = tmp_path / "digits.npz"
+    assert main(["run", "backprop_digits", "--json", "--out", str(out), "--set", "params.grad_check=true",
+                 "--steps", "5"]) == 0
+    m = json.loads(capsys.readouterr().out)["metrics"]
+    for key in ("final_loss", "train_acc", "test_acc", "grad_check_max_rel_err"):
+        assert key in m
+    assert m["grad_check_max_rel_err"] < 1e-6 and m["test_acc"] > 0.8
+    data = np.load(out)
+    for key in ("loss", "test_loss", "train_acc", "test_acc", "W0", "b1", "W1", "b2"):
+        assert key in data
+    assert data["loss"].shape == (6,) and data["W0"].shape == (32, 64)
+
+
+def test_backprop_bad_data_file_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,0\n3,4\n")
+    assert main(["run", "backprop_xor", "--set", "params.dataset='file'", "--set", f"params.data_file='{bad}'"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.csv" in err and "Traceback" not in err
+
+
+def test_backprop_divergence_is_reported(capsys):
+    assert main(["run", "backprop_universal_approx", "--set", "params.lr=90", "--set", "params.optimizer='sgd'",
+                 "--set", "params.activation='relu'", "--set", "params.init='normal'",
+                 "--set", "params.init_scale=5"]) == 1
+    err = capsys.readouterr().err
+    assert "too large" in err and "Traceback" not in err

@@ -169,6 +169,14 @@ def check_value(cls: type, name: str, value: Any) -> Any:
                 raise ParamError(name, f"a list of whole numbers in {describe_range(k)}", f"an item {item}")
             ints.append(item)
         return tuple(ints)
+    if tp == tuple[str, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise ParamError(name, "a list of " + _choices_text(k).replace("one of ", "items of "), _type_name(value))
+        for item in value:
+            if not isinstance(item, str) or (k.choices and item not in k.choices):
+                raise ParamError(name, "a list of " + _choices_text(k).replace("one of ", "items of "),
+                                 f"an item {_type_name(item)}")
+        return tuple(value)
     raise TypeError(f"{cls.__name__}.{name}: unsupported knob type {tp!r}")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from nnlab.core.knobs import ParamsBase
+from nnlab.core.backprop.params import params_class as backprop_params_class
 from nnlab.core.neuron.params import params_class as neuron_params_class
 
 
@@ -56,6 +57,15 @@ LABS: dict[str, LabSpec] = {
         model_path="nnlab.core.neuron.model:make_model",
         warmup_path="nnlab.core.neuron.kernels:warmup",
         default_scenario="neuron_hh_spike",
+    ),
+    "backprop": LabSpec(
+        name="backprop",
+        title="Backprop",
+        key="2",
+        params_class=backprop_params_class,
+        model_path="nnlab.core.backprop.model:make_model",
+        warmup_path="nnlab.core.backprop.kernels:warmup",
+        default_scenario="backprop_xor",
     ),
 }
 """Every lab, in tab order."""

@@ -72,6 +72,10 @@ class Picture:
     xlabel: str = ""
     """Caption under the picture."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    classes: tuple[str, ...] = ()
+    """Colour roles of classes: values then hold class index + confidence in [0, 1) (a decision map)."""
+    marks: tuple[tuple[float, float, str, str], ...] = ()
+    """Characters drawn over the picture: (row, column) as fractions in [0, 1], the character, its role."""
 
 
 Piece = tuple[str, "str | None"]

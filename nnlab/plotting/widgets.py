@@ -14,7 +14,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nnlab.plotting.picture import ascii_rows, colours, fit, scale
+from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
 from nnlab.plotting.render import layout
 from nnlab.plotting.spec import ROLES, Figure, Picture, TextPanel
 
@@ -110,20 +110,36 @@ class PlotView(Widget):
         strips = [Strip([Segment(pic.title, styles["title"]),
                          Segment("  " + "  ".join(pic.notes), styles["note"])]).adjust_cell_length(w)]
         body_h = max(h - 2, 1)
-        s = scale(fit(pic.values, w, body_h))
+        fitted = fit(pic.values, w, body_h)
+        s = np.clip(fitted - np.floor(fitted), 0.0, 1.0) if pic.classes else scale(fitted)
         if not pic.signed:
             s = np.clip(s, 0.0, 1.0)
+        marks = {}
+        rows_px, cols_px = s.shape
+        for fr, fc, char, role in pic.marks:
+            marks[(min(int(fr * rows_px / 2), (rows_px - 1) // 2), min(int(fc * cols_px), cols_px - 1))] = (char, role)
         if NO_COLOR:
             lines = [Strip([Segment(row)]).adjust_cell_length(w) for row in ascii_rows(s)]
         else:
             v = self.app.theme_variables
             bg = Color.parse(v.get("background", "#000000"))
             rgb = lambda name: Color.parse(v.get(name, "#ffffff")).rgb  # noqa: E731
-            px = colours(s, rgb("error"), rgb("accent" if not pic.signed else "primary"), bg.rgb)
+            if pic.classes:
+                ks = np.clip(np.floor(fitted).astype(np.int64), 0, len(pic.classes) - 1)
+                base = [rgb(role) for role in pic.classes]
+                px = [[blend(bg.rgb, base[k], 0.25 + 0.5 * c) for k, c in zip(krow, crow)] for krow, crow in zip(ks, s)]
+            else:
+                px = colours(s, rgb("error"), rgb("accent" if not pic.signed else "primary"), bg.rgb)
             lines = []
-            for top, bottom in zip(px[0::2], px[1::2] if len(px) > 1 else px[0::2]):
-                segs = [Segment("▀", Style(color=RichColor.from_rgb(*a), bgcolor=RichColor.from_rgb(*b)))
-                        for a, b in zip(top, bottom)]
+            for r, (top, bottom) in enumerate(zip(px[0::2], px[1::2] if len(px) > 1 else px[0::2])):
+                segs = []
+                for c, (a, b) in enumerate(zip(top, bottom)):
+                    mark = marks.get((r, c))
+                    if mark:
+                        segs.append(Segment(mark[0], Style(color=RichColor.from_rgb(*rgb(mark[1])),
+                                                           bgcolor=RichColor.from_rgb(*a), bold=True)))
+                    else:
+                        segs.append(Segment("▀", Style(color=RichColor.from_rgb(*a), bgcolor=RichColor.from_rgb(*b))))
                 lines.append(Strip(segs).adjust_cell_length(w))
         strips += lines[:body_h]
         strips += [Strip.blank(w)] * (h - 1 - len(strips))

@@ -42,4 +42,4 @@ class Scenario:
             return self.run.duration
         if getattr(self.params, "experiment", "run") == "fi":
             return self.params.default_duration_fi
-        return self.params.default_duration
+        return getattr(self.params, "default_duration", 0.0)

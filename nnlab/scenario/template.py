@@ -50,4 +50,8 @@ def _classes(lab: str) -> dict[str, type[ParamsBase]]:
         from nnlab.core.neuron.params import PARAMS_BY_MODEL
 
         return dict(PARAMS_BY_MODEL)
+    if lab == "backprop":
+        from nnlab.core.backprop.params import params_by_mode
+
+        return params_by_mode()
     return {lab: LABS[lab].params_class({})}

@@ -148,7 +148,9 @@ def frame_of(model: Any) -> Frame:
                             "dnorm": np.array(model.dnorm) if model.dnorm else np.zeros((0, lay.n_layers)),
                             "weights": [lay.weight(model.theta, l).copy() for l in range(lay.n_layers)],
                             "data_kind": model.train.kind, "op": op.kind if op else "", "layer": op.layer if op else 0,
-                            "tensor_name": op.tensor if op else ""}
+                            "tensor_name": op.tensor if op else "",
+                            "optimizer": p.optimizer,
+                            "compare": {k: np.array(v.hist["loss"]) for k, v in model.shadows.items()}}
     shown = (bp or model.last_bp) if op is not None else None
     if shown is None:
         data["act"] = _activations(model, model.train.x[:1])

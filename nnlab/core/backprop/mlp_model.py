@@ -84,6 +84,8 @@ class MLPModel:
         self.batch_loss: list[float] = []
         self.dnorm: list[np.ndarray] = []
         self.ops_done = 0
+        self.shadows = {o: MLPModel(params.replace(optimizer=o, compare=()), seed) for o in params.compare
+                        if o != params.optimizer}
         self._evaluate()
 
     # -- protocol ---------------------------------------------------------------------------------
@@ -93,6 +95,10 @@ class MLPModel:
 
     def step_levels(self) -> tuple[str, ...]:
         return self.params.step_levels()
+
+    def default_steps(self) -> int:
+        """Epochs left of the scenario's `epochs`."""
+        return max(self.params.epochs - self.epoch, 0)
 
     def set_params(self, params: MLPParams) -> None:
         self.params = params
@@ -159,6 +165,9 @@ class MLPModel:
         self.order = None
         self.epoch += 1
         self._evaluate()
+        for shadow in self.shadows.values():
+            if not shadow.blowup:
+                shadow.advance(1)
 
     def _evaluate(self) -> None:
         for prefix, ds in (("", self.train), ("test_", self.test)):
@@ -356,6 +365,7 @@ class MLPModel:
             "hist": {k: list(v) for k, v in self.hist.items()}, "batch_loss": list(self.batch_loss),
             "dnorm": list(self.dnorm), "ops_done": self.ops_done, "params": self.params, "blowup": self.blowup,
             "batch_idx": getattr(self, "batch_idx", None),
+            "shadows": {k: v.snapshot() for k, v in self.shadows.items()},
         }
 
     def restore(self, s: dict[str, Any]) -> None:
@@ -383,6 +393,8 @@ class MLPModel:
                 bp.net = self.net
         self.blowup = s["blowup"]
         self.batch_idx = s["batch_idx"]
+        for k, v in s["shadows"].items():
+            self.shadows[k].restore(v)
         self.message = ""
 
     # -- outputs ----------------------------------------------------------------------------------

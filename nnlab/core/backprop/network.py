@@ -156,9 +156,10 @@ def output_delta(loss: str, output: str, u: np.ndarray, y: np.ndarray, t: np.nda
 
 
 def accuracy(y: np.ndarray, t: np.ndarray, kind: str) -> float:
-    """Fraction classified right: y >= 0.5 for one output, the largest output otherwise; NaN for regression."""
+    """Fraction classified right: every output on the right side of 0.5 for binary targets, the largest
+    output for classes; NaN for regression."""
     if kind == "regression" or not len(y):
         return float("nan")
-    if y.shape[1] == 1:
-        return float(np.mean((y[:, 0] >= 0.5) == (t[:, 0] >= 0.5)))
+    if kind == "binary":
+        return float(np.mean(np.all((y >= 0.5) == (t >= 0.5), axis=1)))
     return float(np.mean(y.argmax(axis=1) == t.argmax(axis=1)))

@@ -91,6 +91,8 @@ class MLPParams(ParamsBase):
                            live=False)
     tied: bool = knob(False, "autoencoder with tied weights: decoder W[1] = W[0] transposed (layers n, k, n)",
                       live=False)
+    compare: tuple[str, ...] = knob((), "optimisers trained beside this one from the same start, for the loss "
+                                    "curves (e.g. sgd, momentum, rmsprop, adam)", choices=OPTIMIZERS, live=False)
     grad_check: bool = knob(False, "headless runs also report the gradient check (central differences)")
     view: str = knob("network", "first view: " + ", ".join(MLP_VIEWS), choices=MLP_VIEWS)
 
@@ -143,3 +145,19 @@ class MLPParams(ParamsBase):
                              "layers " + str(list(self.layers)))
         if self.tied and self.batchnorm:
             raise ParamError("batchnorm", "false with tied weights", "true")
+
+
+def params_by_mode() -> dict[str, type[ParamsBase]]:
+    """mode -> its Params class."""
+    from nnlab.core.backprop.graph import GraphParams
+    from nnlab.core.backprop.perceptron import PerceptronParams
+
+    return {"mlp": MLPParams, "perceptron": PerceptronParams, "graph": GraphParams}
+
+
+def params_class(table: dict[str, Any]) -> type[ParamsBase]:
+    """The Params class that a `[params]` table selects with its `mode` key (default mlp)."""
+    mode = table.get("mode", "mlp")
+    if mode not in MODES:
+        raise ParamError("mode", "one of " + ", ".join(f'"{m}"' for m in MODES), repr(mode))
+    return MLPParams if mode == "mlp" else params_by_mode()[mode]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from nnlab.ui.screens.backprop import BackpropLab
 from nnlab.ui.screens.neuron import NeuronLab
 
-SCREENS = {"neuron": NeuronLab}
+SCREENS = {"neuron": NeuronLab, "backprop": BackpropLab}
 """Lab name -> its screen class."""

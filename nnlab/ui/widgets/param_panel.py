@@ -35,7 +35,7 @@ def range_text(k: Knob, tp: Any) -> str:
 def value_text(v: Any) -> str:
     """A knob value as the user types it."""
     if isinstance(v, tuple):
-        return ", ".join(f"{x:g}" for x in v)
+        return ", ".join(x if isinstance(x, str) else f"{x:g}" for x in v)
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
@@ -46,6 +46,9 @@ def parse(text: str, tp: Any) -> Any:
     text = text.strip()
     if tp in (tuple[float, ...], tuple[int, ...]):
         text = f"[{text}]" if not text.startswith("[") else text
+    if tp == tuple[str, ...] and not text.startswith("["):
+        items = [item.strip().strip('"') for item in text.split(",") if item.strip()]
+        return items
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -100,7 +103,7 @@ class ParamPanel(Widget):
             tip = f"{name}: {k.doc}" + (f" ({k.source})" if k.source else "")
             row = f"r-{name}" + (" -unused" if name in unused else "")
             cells.append(Label(name, classes=f"name {row}").with_tooltip(tip))
-            if k.choices:
+            if k.choices and types[name] is str:
                 cells.append(Select([(c, c) for c in k.choices], value=value, allow_blank=False, compact=True,
                                     id=f"p-{name}", classes=row).with_tooltip(tip))
             else:
