@@ -33,3 +33,16 @@ def test_neuron_lif_snapshot(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_backprop_xor_snapshot(snap_compare):
+    app = NNLabApp(load("backprop_xor", ["params.batch_size=1", "params.shuffle=false"]))
+
+    async def run_before(pilot):
+        await ready(pilot, app)
+        lab = app.lab()
+        for _ in range(7):
+            lab.show_frame(lab.model.step(0))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
