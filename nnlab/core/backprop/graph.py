@@ -1,0 +1,481 @@
+"""The backprop lab's graph mode: reverse-mode automatic differentiation of a scalar expression.
+
+An expression is a DAG of leaves and operations, stored in topological order (EE notes, Figs.
+11-18; the Var/Op lectures). The forward pass computes each operation's value from its inputs;
+the backward pass seeds dL/dL = 1 at the output and visits the operations in reverse order:
+
+    for each input p of node:   grad[p] += d(node)/dp * grad[node]
+
+Where paths converge the contributions add up (the law of total derivatives). Gates: add
+distributes the upstream gradient, mul switches the inputs, max routes it to the larger input
+(to the first one on a tie). An update step moves the leaves marked as parameters,
+v <- v - lr grad[v], then starts a new pass. With `accumulate` the gradients are not zeroed
+between passes, the bug of a forgotten zero_grad: a second pass doubles them.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from nnlab.core.backprop.params import mode_knob
+from nnlab.core.knobs import ParamError, ParamsBase, knob
+from nnlab.core.lab import Frame
+
+GRAPH_LEVELS = ("op", "pass", "update")
+"""Step sizes: one node, the rest of the forward or backward pass, both passes and a gradient step."""
+
+GRAPH_VIEWS = ("graph", "values")
+"""What the plots show: the graph and the pass, or the table of nodes and the output over passes."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A leaf or an operation on earlier nodes."""
+
+    name: str
+    op: str
+    """"leaf" or a key of OPS."""
+    parents: tuple[int, ...] = ()
+    """Indices of the inputs, all earlier in the list."""
+    c: float = 0.0
+    """The constant of addc and mulc."""
+    param: bool = False
+    """A leaf that the update step moves."""
+
+
+def _others(a: list[Any], i: int) -> list[Any]:
+    return a[:i] + a[i + 1:]
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operation: its value, the derivative by input i, and both as text."""
+
+    value: Callable[[list[float], float], float]
+    """(input values, constant) -> value."""
+    local: Callable[[list[float], float, float, int], float]
+    """(input values, own value, constant, input i) -> d(value)/d(input i)."""
+    label: Callable[[list[str], float], str]
+    """The formula with the inputs' names (or numbers)."""
+    dtext: Callable[[list[str], str, float, int], str]
+    """d(value)/d(input i) as a formula in the inputs' names and the node's name."""
+
+
+def _max_text(p: list[str], i: int, larger: bool) -> str:
+    return f"1 ({p[i]} is the larger)" if larger else f"0 ({_others(p, i)[0]} is the larger)"
+
+
+OPS: dict[str, Op] = {
+    # each op: its value and d(value)/d(input i) on the first line, both as text on the second
+    "add": Op(lambda a, c: sum(a), lambda a, v, c, i: 1.0,
+              lambda p, c: " + ".join(p), lambda p, n, c, i: "1"),
+    "sub": Op(lambda a, c: a[0] - a[1], lambda a, v, c, i: 1.0 if i == 0 else -1.0,
+              lambda p, c: f"{p[0]} - {p[1]}", lambda p, n, c, i: "1" if i == 0 else "-1"),
+    "mul": Op(lambda a, c: math.prod(a), lambda a, v, c, i: math.prod(_others(a, i)),
+              lambda p, c: "*".join(p), lambda p, n, c, i: "*".join(_others(p, i))),
+    # the max routes to its larger input, to the first one on a tie (the notes leave ties open)
+    "max": Op(lambda a, c: max(a), lambda a, v, c, i: 1.0 if i == a.index(max(a)) else 0.0,
+              lambda p, c: f"max({p[0]}, {p[1]})", lambda p, n, c, i: "[larger]"),
+    "neg": Op(lambda a, c: -a[0], lambda a, v, c, i: -1.0,
+              lambda p, c: f"-{p[0]}", lambda p, n, c, i: "-1"),
+    "exp": Op(lambda a, c: float(np.exp(a[0])), lambda a, v, c, i: v,
+              lambda p, c: f"exp({p[0]})", lambda p, n, c, i: f"exp({p[0]})"),
+    "log": Op(lambda a, c: float(np.log(a[0])), lambda a, v, c, i: 1.0 / a[0],
+              lambda p, c: f"log({p[0]})", lambda p, n, c, i: f"1/{p[0]}"),
+    "sin": Op(lambda a, c: float(np.sin(a[0])), lambda a, v, c, i: float(np.cos(a[0])),
+              lambda p, c: f"sin({p[0]})", lambda p, n, c, i: f"cos({p[0]})"),
+    "sigmoid": Op(lambda a, c: float(1.0 / (1.0 + np.exp(-a[0]))), lambda a, v, c, i: v * (1.0 - v),
+                  lambda p, c: f"sigmoid({p[0]})", lambda p, n, c, i: f"{n}(1 - {n})"),
+    "square": Op(lambda a, c: a[0] * a[0], lambda a, v, c, i: 2.0 * a[0],
+                 lambda p, c: f"{p[0]}^2", lambda p, n, c, i: f"2{p[0]}"),
+    "recip": Op(lambda a, c: 1.0 / a[0], lambda a, v, c, i: -1.0 / (a[0] * a[0]),
+                lambda p, c: f"1/{p[0]}", lambda p, n, c, i: f"-1/{p[0]}^2"),
+    "addc": Op(lambda a, c: a[0] + c, lambda a, v, c, i: 1.0,
+               lambda p, c: f"{p[0]} + {c:g}", lambda p, n, c, i: "1"),
+    "mulc": Op(lambda a, c: c * a[0], lambda a, v, c, i: c,
+               lambda p, c: f"{c:g}*{p[0]}", lambda p, n, c, i: f"{c:g}"),
+    "half_square": Op(lambda a, c: 0.5 * a[0] * a[0], lambda a, v, c, i: a[0],
+                      lambda p, c: f"{p[0]}^2/2", lambda p, n, c, i: p[0]),
+}
+"""Every operation a node can apply."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named expression: its nodes in topological order and the default values of its leaves."""
+
+    formula: str
+    source: str
+    nodes: tuple[Node, ...]
+    defaults: tuple[float, ...]
+    """One value per leaf, in leaf order."""
+
+    @property
+    def leaves(self) -> tuple[int, ...]:
+        return tuple(i for i, n in enumerate(self.nodes) if n.op == "leaf")
+
+    @property
+    def leaf_names(self) -> tuple[str, ...]:
+        return tuple(self.nodes[i].name for i in self.leaves)
+
+
+def _preset(formula: str, source: str, leaves: str, params: str, defaults: tuple[float, ...],
+            ops: list[tuple[str, str, str, float]]) -> Preset:
+    """Leaves by name (`params` the moved ones), then ops (name, op, input names, constant)."""
+    nodes = [Node(n, "leaf", param=n in params.split()) for n in leaves.split()]
+    index = {n.name: i for i, n in enumerate(nodes)}
+    for name, op, inputs, c in ops:
+        nodes.append(Node(name, op, tuple(index[p] for p in inputs.split()), c))
+        index[name] = len(nodes) - 1
+    return Preset(formula, source, tuple(nodes), defaults)
+
+
+PRESETS: dict[str, Preset] = {
+    "add_mul": _preset("f = (x + y) z", "EE notes Fig. 11: f = 20, grads z 5, w 4, x 4, y 4", "x y z", "x y z",
+                       (2.0, 3.0, 4.0), [("w", "add", "x y", 0), ("f", "mul", "w z", 0)]),
+    "sigmoid_neuron": _preset(
+        "f = 1/(1 + exp(-(w0 x0 + w1 x1 + w2)))", "EE notes Fig. 13: 1, -1, 0.37, 1.37, 0.73; back 0.2 at the sum",
+        "w0 x0 w1 x1 w2", "w0 w1 w2", (2.0, -1.0, -3.0, -2.0, -3.0),
+        [("p0", "mul", "w0 x0", 0), ("p1", "mul", "w1 x1", 0), ("s", "add", "p0 p1 w2", 0),
+         ("n", "mulc", "s", -1.0), ("e", "exp", "n", 0), ("a", "addc", "e", 1.0), ("f", "recip", "a", 0)]),
+    "softplus": _preset("y = log(1 + exp(x))", "EE notes Fig. 15: dy/dx = sigmoid(x)", "x", "x", (1.0,),
+                        [("ex", "exp", "x", 0), ("a", "addc", "ex", 1.0), ("y", "log", "a", 0)]),
+    # y fans out to three paths; at x=1, y=2, z=3 the max routes to y + z, so the x*y path carries 0:
+    # df/dy = m + y (through the add) + 0 = 5 + 2 = 7, df/dz = 2, df/dx = 0
+    "gates": _preset("f = max(x y, y + z) y", "EE notes: add distributes, mul switches, max routes", "x y z",
+                     "x y z", (1.0, 2.0, 3.0),
+                     [("p", "mul", "x y", 0), ("s", "add", "y z", 0), ("m", "max", "p s", 0),
+                      ("f", "mul", "m y", 0)]),
+    "regularized_logistic": _preset(
+        "L_reg = (sigmoid(w x + b) - t)^2/2 + lambda w^2/2",
+        "EE notes Fig. 18: dL/dw = (sigma - t) sigma' x + lambda w, dL/db = (sigma - t) sigma'",
+        "x t w b lambda", "w b", (1.5, 1.0, 0.5, -0.2, 0.1),
+        [("wx", "mul", "w x", 0), ("z", "add", "wx b", 0), ("y", "sigmoid", "z", 0), ("g", "sub", "y t", 0),
+         ("L", "half_square", "g", 0), ("R", "half_square", "w", 0), ("lR", "mul", "lambda R", 0),
+         ("Lreg", "add", "L lR", 0)]),
+    "var_op": _preset("E = (a b + sin a)^2", "Var/Op lectures: a is shared by two paths", "a b", "a b",
+                      (1.2, -0.7),
+                      [("ab", "mul", "a b", 0), ("s", "sin", "a", 0), ("u", "add", "ab s", 0),
+                       ("E", "square", "u", 0)]),
+}
+"""The expressions of the course, by the name the `expression` knob takes."""
+
+
+@dataclass(frozen=True)
+class GraphParams(ParamsBase):
+    """An expression graph stepped through its forward and backward passes (automatic differentiation)."""
+
+    mode: str = mode_knob("graph")
+    expression: str = knob("sigmoid_neuron", "expression: " + "; ".join(f"{k}: {p.formula}" for k, p in
+                                                                        PRESETS.items()),
+                           choices=tuple(PRESETS), live=False)
+    values: tuple[float, ...] = knob((), "leaf values in the expression's leaf order (empty: its defaults)",
+                                     lo=-1000.0, hi=1000.0, live=False)
+    lr: float = knob(0.1, "learning rate kappa of the update v <- v - kappa grad v (parameter leaves)", lo=0.0,
+                     hi=100.0, lo_open=True)
+    accumulate: bool = knob(False, "keep the gradients of the last pass (a forgotten zero_grad: a second pass "
+                            "doubles them)")
+    view: str = knob("graph", "first view: " + ", ".join(GRAPH_VIEWS), choices=GRAPH_VIEWS)
+
+    def step_levels(self) -> tuple[str, ...]:
+        return GRAPH_LEVELS
+
+    def check(self) -> None:
+        names = PRESETS[self.expression].leaf_names
+        if self.values and len(self.values) != len(names):
+            raise ParamError("values", f"{len(names)} values for the leaves {', '.join(names)} of {self.expression} "
+                             "(or none for the defaults)", f"{len(self.values)}")
+
+    def leaf_values(self) -> tuple[float, ...]:
+        """The values of the leaves: `values`, or the expression's defaults."""
+        return self.values or PRESETS[self.expression].defaults
+
+
+def node_value(node: Node, inputs: list[float]) -> float:
+    """The value of an operation node from the values of its inputs."""
+    with np.errstate(all="ignore"):
+        return OPS[node.op].value(inputs, node.c)
+
+
+def forward(expression: str, values: tuple[float, ...]) -> list[float]:
+    """Every node's value for the given leaf values (the plain forward pass, for finite differences)."""
+    nodes = PRESETS[expression].nodes
+    out: list[float] = []
+    leaf = iter(values)
+    for n in nodes:
+        out.append(float(next(leaf)) if n.op == "leaf" else node_value(n, [out[p] for p in n.parents]))
+    return out
+
+
+def _f(v: float | None) -> str:
+    if v is None:
+        return "·"
+    if v == 0 or 1e-3 <= abs(v) < 1e5:
+        return f"{v:.4f}"
+    return f"{v:.4g}"
+
+
+def _sub(v: float, op: str = "") -> str:
+    """A number put into a formula: negative ones in brackets, except as a function's argument."""
+    return f"({_f(v)})" if v < 0 and op not in FUNCTIONS else _f(v)
+
+
+FUNCTIONS = ("exp", "log", "sin", "sigmoid", "max")
+"""Operations written f(a): their arguments need no brackets."""
+
+
+class GraphModel:
+    """An expression graph with its values and gradients; see the module docstring."""
+
+    def __init__(self, params: GraphParams, seed: int = 0) -> None:
+        self.params = params
+        self.seed = seed
+        self.preset = PRESETS[params.expression]
+        self.nodes = self.preset.nodes
+        self.out = len(self.nodes) - 1
+        self.ops = tuple(i for i, n in enumerate(self.nodes) if n.op != "leaf")
+        self.depth = self._depths()
+        self.value: list[float | None] = [None] * len(self.nodes)
+        for i, v in zip(self.preset.leaves, params.leaf_values()):
+            self.value[i] = float(v)
+        self.grad: list[float | None] = [None] * len(self.nodes)
+        """The gradient shown: this pass's, plus the earlier passes' with `accumulate`."""
+        self.fresh: list[float | None] = [None] * len(self.nodes)
+        """This backward pass's gradient, the one passed on to the inputs."""
+        self.phase = "forward"
+        self.cursor = 0
+        """Operations done in the current pass (the seed is not one)."""
+        self.current = -1
+        self.log: dict[int, str] = {}
+        """What each node did in the current pass, as text."""
+        self.passes = 0
+        self.hist_value: list[list[float]] = []
+        self.hist_grad: list[list[float]] = []
+        self.step_count = 0
+        self.stage = "start: the leaves hold their values; n computes the first operation"
+        self.equation: tuple[str, ...] = ()
+        self.message = ""
+        self.blowup = ""
+
+    def _depths(self) -> tuple[int, ...]:
+        d: list[int] = []
+        for n in self.nodes:
+            d.append(1 + max(d[p] for p in n.parents) if n.parents else 0)
+        return tuple(d)
+
+    # -- protocol ---------------------------------------------------------------------------------
+    @property
+    def steps_total(self) -> int:
+        return self.step_count
+
+    def step_levels(self) -> tuple[str, ...]:
+        return self.params.step_levels()
+
+    def set_params(self, params: GraphParams) -> None:
+        self.params = params
+
+    def default_steps(self) -> int:
+        """Steps to the end of the backward pass (a whole new pass when it is over)."""
+        n = len(self.ops)
+        if self.phase == "forward":
+            return n - self.cursor + 1 + n
+        if self.phase == "backward":
+            return n - self.cursor
+        return 1 + 2 * n + 1
+
+    # -- stepping ---------------------------------------------------------------------------------
+    def _forward_op(self) -> None:
+        i = self.ops[self.cursor]
+        node = self.nodes[i]
+        a = [self.value[p] for p in node.parents]
+        self.value[i] = node_value(node, a)
+        op = OPS[node.op]
+        names = [self.nodes[p].name for p in node.parents]
+        text = f"{node.name} = {op.label([_sub(v, node.op) for v in a], node.c)} = {_f(self.value[i])}"
+        self.equation = (f"{node.name} = {op.label(names, node.c)}", text)
+        self.log[i] = text
+        self.cursor += 1
+        self.current = i
+        self.stage = f"forward: {node.name} = {op.label(names, node.c)}"
+        self._guard(self.value[i], node.name)
+
+    def _seed(self) -> None:
+        name = self.nodes[self.out].name
+        self.fresh = [None] * len(self.nodes)
+        self.fresh[self.out] = 1.0
+        self.grad[self.out] = (self.grad[self.out] or 0.0) + 1.0
+        self.phase, self.cursor, self.current = "backward", 0, self.out
+        text = f"d{name}/d{name} = 1"
+        self.equation = (f"seed: {text}",) + ((f"grad[{name}] = {_f(self.grad[self.out])} (accumulated)",)
+                                              if self.grad[self.out] != 1.0 else ())
+        self.log = {}
+        self.stage = f"backward: seed d{name}/d{name} = 1"
+
+    def _backward_op(self) -> None:
+        i = self.ops[len(self.ops) - 1 - self.cursor]
+        node = self.nodes[i]
+        op = OPS[node.op]
+        a = [self.value[p] for p in node.parents]
+        names = [self.nodes[p].name for p in node.parents]
+        up = self.fresh[i] or 0.0
+        lines: list[str] = []
+        done: list[str] = []
+        for k, p in enumerate(node.parents):
+            local = op.local(a, self.value[i], node.c, k)
+            if node.op == "max":
+                dtext = _max_text(names, k, local == 1.0)
+            else:
+                dtext = op.dtext(names, node.name, node.c, k)
+                dtext = dtext if dtext == _f(local) or dtext in ("1", "-1") else f"{dtext} = {_f(local)}"
+            contrib = local * up
+            before = self.grad[p]
+            self.fresh[p] = (self.fresh[p] or 0.0) + contrib
+            self.grad[p] = (before or 0.0) + contrib
+            pname = self.nodes[p].name
+            total = "" if before is None else f" (now {_f(self.grad[p])})"
+            lines.append(f"d({op.label(names, node.c)})/d{pname} = {dtext}")
+            done.append(f"grad[{pname}] += {_f(local)} x {_f(up)} = {_f(contrib)}{total}")
+            self._guard(self.grad[p], pname)
+        self.equation = tuple(x for pair in zip(lines, done) for x in pair)
+        self.log[i] = "   ".join(done)
+        self.cursor += 1
+        self.current = i
+        self.stage = f"backward: {node.name} passes grad {_f(up)} to " + ", ".join(dict.fromkeys(names))
+        if self.cursor == len(self.ops):
+            self.phase = "done"
+            self.passes += 1
+            self.hist_value.append([np.nan if v is None else v for v in self.value])
+            self.hist_grad.append([np.nan if g is None else g for g in self.grad])
+            self.stage += f"; pass {self.passes} done: {self.nodes[self.out].name} = {_f(self.value[self.out])}"
+
+    def _new_pass(self) -> None:
+        leaves = set(self.preset.leaves)
+        self.value = [v if i in leaves else None for i, v in enumerate(self.value)]
+        if not self.params.accumulate:
+            self.grad = [None] * len(self.nodes)
+        self.fresh = [None] * len(self.nodes)
+        self.phase, self.cursor, self.current, self.log = "forward", 0, -1, {}
+        kept = "kept (accumulate: no zero_grad)" if self.params.accumulate else "zeroed"
+        self.stage = f"new pass: values cleared, gradients {kept}"
+        self.equation = (self.stage,)
+
+    def _guard(self, v: float | None, name: str) -> None:
+        if v is not None and not math.isfinite(v) and not self.blowup:
+            self.blowup = (f"{name} became {v} in pass {self.passes + 1}: the updates diverge (lr = "
+                           f"{self.params.lr:g} too large, or no minimum in that direction)")
+
+    def _op(self) -> None:
+        """One smallest step: an operation forward, the seed, an operation backward, or a new pass."""
+        self.step_count += 1
+        if self.phase == "done":
+            self._new_pass()
+        elif self.phase == "backward":
+            self._backward_op()
+        elif self.cursor < len(self.ops):
+            self._forward_op()
+        else:
+            self._seed()
+
+    def _finish(self) -> None:
+        while self.phase != "done" and not self.blowup:
+            self._op()
+
+    def step(self, level: int = 0) -> Frame:
+        self.message = ""
+        if self.blowup:
+            return self.frame()
+        name = self.step_levels()[min(level, 2)]
+        if name == "op":
+            self._op()
+        elif name == "pass":
+            if self.phase == "done":
+                self._op()
+            if self.phase == "forward" and self.cursor < len(self.ops):
+                while self.cursor < len(self.ops) and not self.blowup:
+                    self._op()
+            else:
+                self._finish()
+        else:
+            self._finish()
+            if not self.blowup:
+                self._update()
+        return self.frame()
+
+    def _update(self) -> None:
+        lr = self.params.lr
+        lines = []
+        for i in self.preset.leaves:
+            node = self.nodes[i]
+            if node.param:
+                v, g = self.value[i], self.grad[i] or 0.0
+                self.value[i] = v - lr * g
+                lines.append(f"{node.name} <- {node.name} - lr grad = {_f(v)} - {lr:g} x {_sub(g)} = "
+                             f"{_f(self.value[i])}")
+                self._guard(self.value[i], node.name)
+        self._new_pass()
+        self.step_count += 1
+        self.equation = tuple(lines)
+        self.stage = "update: each parameter leaf moved against its gradient; a new forward pass starts"
+
+    def advance(self, n: int) -> int:
+        """Take `n` smallest steps (passes follow one another without updates); stop at a blow-up."""
+        taken = 0
+        while taken < n and not self.blowup:
+            self._op()
+            taken += 1
+        return taken
+
+    # -- state ------------------------------------------------------------------------------------
+    STATE = ("value", "grad", "fresh", "phase", "cursor", "current", "log", "passes", "hist_value", "hist_grad",
+             "step_count", "stage", "equation", "params", "blowup")
+    """Everything a step changes (small lists and scalars, copied whole)."""
+
+    def snapshot(self) -> dict[str, Any]:
+        return copy.deepcopy({k: getattr(self, k) for k in self.STATE})
+
+    def restore(self, s: dict[str, Any]) -> None:
+        for k, v in copy.deepcopy(s).items():
+            setattr(self, k, v)
+        self.message = ""
+
+    # -- outputs ----------------------------------------------------------------------------------
+    def pass_order(self) -> tuple[int, ...]:
+        """The nodes of the current pass in the order it visits them."""
+        return self.ops if self.phase == "forward" else tuple(reversed(self.ops))
+
+    def frame(self) -> Frame:
+        nodes = tuple({"name": n.name, "op": n.op, "parents": n.parents, "value": self.value[i],
+                       "grad": self.grad[i], "depth": self.depth[i], "param": n.param,
+                       "label": n.name if n.op == "leaf" else
+                       OPS[n.op].label([self.nodes[p].name for p in n.parents], n.c)}
+                      for i, n in enumerate(self.nodes))
+        first = [self.current] if self.current >= 0 else []
+        rows = tuple((self.nodes[i].name, _f(self.value[i]), "grad " + _f(self.grad[i]))
+                     for i in first + [i for i in range(len(self.nodes)) if i != self.current])
+        data = {"kind": "graph", "expression": self.params.expression, "formula": self.preset.formula,
+                "source": self.preset.source, "nodes": nodes, "current": self.current, "phase": self.phase,
+                "passes": self.passes, "order": self.pass_order(), "log": dict(self.log), "output": self.out,
+                "outputs": np.array([r[self.out] for r in self.hist_value]), "accumulate": self.params.accumulate}
+        equation = self.equation or (f"{self.preset.formula}   ({self.preset.source})",)
+        return Frame(t=float(self.step_count), step=self.step_count, stage=self.stage, equation=equation,
+                     values=rows, data=data, message=self.message or self.blowup, done=self.phase == "done")
+
+    def metrics(self) -> dict[str, Any]:
+        """The output and the leaves' gradients of the last completed pass (the current state before one)."""
+        value = self.hist_value[-1] if self.hist_value else [np.nan if v is None else v for v in self.value]
+        grad = self.hist_grad[-1] if self.hist_grad else [np.nan if g is None else g for g in self.grad]
+        out: dict[str, Any] = {"output": float(value[self.out]), "passes": self.passes}
+        for i in self.preset.leaves:
+            out[f"grad_{self.nodes[i].name}"] = float(grad[i])
+        return out
+
+    def traces(self) -> dict[str, np.ndarray]:
+        n = len(self.nodes)
+        value = np.array(self.hist_value, dtype=np.float64).reshape(-1, n)
+        return {"value": value, "grad": np.array(self.hist_grad, dtype=np.float64).reshape(-1, n),
+                "output": value[:, self.out].copy()}
