@@ -143,6 +143,8 @@ class BackpropLab(LabView):
         return params_by_mode()[name]()
 
     def step_mode(self, level: int) -> str:
+        if self.mode() == "perceptron":
+            return "worker" if level >= 2 else "inline"
         if self.mode() != "mlp":
             return "inline"
         return "worker" if self.model.step_levels()[level] == "epoch" else "inline"
