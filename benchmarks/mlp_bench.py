@@ -1,0 +1,425 @@
+"""The backprop lab's MLP training against PyTorch CPU and a plain numpy loop, side by side in one process.
+
+Run with the bench venv (torch==2.13.0, the CPU build):
+
+    /work/benchvenv/bin/python benchmarks/mlp_bench.py [--quick] [--repeats N] [--workloads digits,random]
+
+Two workloads, one epoch each: a 64-32-10 MLP on the bundled digits (1,797 samples) and a
+784-128-10 MLP on 10,000 random samples; batch 64, SGD lr 0.1, ReLU, softmax + categorical
+cross-entropy (mean over the batch). Each peer runs once as a warm-up (its `first run`, compile
+included: numba's cache starts empty), then rounds run every peer once each, setup (building the
+model) and the epoch timed apart. Rates are samples/s over the median and the best epoch time;
+ratios are nnlab's median rate over the peer's. The agreement check trains one epoch of every
+peer from nnlab's initial weights in nnlab's order and reports max |w - w_nnlab|. The stepper's
+cost is `m.step(0)` (one operation, the lab's finest step) on the digits model. Results go to
+benchmarks/results/mlp_bench.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+# Fresh numba cache before anything imports numba, so `first run` shows nnlab's cold compile.
+if "--warm-numba-cache" not in sys.argv:
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="nnlab-bench-numba-")
+
+import numpy as np  # noqa: E402
+
+import mlp_peers  # noqa: E402
+from harness import Peer, Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
+
+SPECS = {
+    "digits": mlp_peers.MLPSpec("digits", (64, 32, 10), 1797),
+    "random": mlp_peers.MLPSpec("random", (784, 128, 10), 10_000),
+}
+TITLES = {
+    "digits": "one epoch of a 64-32-10 MLP on the bundled digits (1,797 samples), batch 64",
+    "random": "one epoch of a 784-128-10 MLP on 10,000 random samples, batch 64",
+}
+TARGET_PEER = "torch float32, default threads"
+"""Label prefix of the peer the targets compare against (PyTorch's normal use)."""
+TARGET_RATIO = 1.5
+STEP_TARGET_MS = 16.0
+AGREE_TOL = {"nnlab advance(1)": 1e-10, "numpy float64": 1e-10, "numpy float32": 1e-4, "torch float64": 1e-10,
+             "torch float32": 1e-4}
+"""Tolerance on max |w - w_nnlab| after one epoch."""
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+HZ = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(CPU ticks busy on the whole machine, ticks used by this process), from /proc."""
+    with open("/proc/stat") as f:
+        v = [int(a) for a in f.readline().split()[1:]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return busy, int(fields[11]) + int(fields[12])
+
+
+def others_share(a: tuple[int, int], b: tuple[int, int], wall_s: float) -> float:
+    """Fraction of the machine (all cores) other processes (and steal) used between two `cpu_ticks()`."""
+    other = (b[0] - a[0]) - (b[1] - a[1])
+    return max(other, 0) / (CORES * HZ * wall_s) if wall_s > 0 else float("nan")
+
+
+def instrumented(peer: Peer, log: dict[str, list[tuple[float, float]]]) -> Peer:
+    """`peer` whose runs also record (seconds, other processes' ticks) into log[label]."""
+
+    def setup() -> Any:
+        run = peer.setup()
+
+        def wrapped() -> dict[str, Any]:
+            a = cpu_ticks()
+            t0 = time.perf_counter()
+            out = run()
+            dt = time.perf_counter() - t0
+            b = cpu_ticks()
+            log.setdefault(peer.label, []).append((dt, (b[0] - a[0]) - (b[1] - a[1])))
+            return out
+
+        return wrapped
+
+    return Peer(peer.label, setup, peer.family, peer.method, peer.units, peer.note)
+
+
+def others_during(runs: list[tuple[float, float]], skip_first: bool = True) -> float:
+    """Other processes' share of the machine summed over a peer's timed runs (the warm-up left out)."""
+    runs = runs[1:] if skip_first else runs
+    wall = sum(r[0] for r in runs)
+    return max(sum(r[1] for r in runs), 0) / (CORES * HZ * wall) if wall > 0 else float("nan")
+
+
+def torch_facts() -> dict[str, Any]:
+    torch = mlp_peers.import_torch()
+    par = torch.__config__.parallel_info()
+    backend = next((ln.split(":", 1)[1].strip() for ln in par.splitlines() if "parallel backend" in ln), "?")
+    return {"version": torch.__version__, "default_threads": mlp_peers.TORCH_DEFAULT_THREADS,
+            "interop_threads": torch.get_num_interop_threads(), "parallel_backend": backend,
+            "mkldnn": bool(torch.backends.mkldnn.is_available()),
+            "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
+
+
+def numpy_blas() -> str:
+    try:
+        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{cfg.get('name', '?')} {cfg.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - only a label
+        return "?"
+
+
+def by_label(timings: list[Timing]) -> dict[str, Timing]:
+    return {t.peer.label: t for t in timings}
+
+
+def nnlab_row(timings: list[Timing], how: str) -> Timing:
+    return next(t for t in timings if t.peer.family == "nnlab" and t.peer.method == how)
+
+
+def target_peer(timings: list[Timing]) -> Timing:
+    return next(t for t in timings if t.peer.label.startswith(TARGET_PEER) and "DataLoader" not in t.peer.label)
+
+
+def ratio_rows(timings: list[Timing]) -> list[dict[str, Any]]:
+    """nnlab train_epoch and advance(1) over every other peer (median rates, and best rates)."""
+    te, adv = nnlab_row(timings, "train_epoch"), nnlab_row(timings, "advance")
+    return [{"peer": t.peer.label,
+             "train_epoch_over_peer": te.rate_median / t.rate_median,
+             "train_epoch_over_peer_best": te.rate_best / t.rate_best,
+             "advance_over_peer": adv.rate_median / t.rate_median}
+            for t in timings if t.peer.family != "nnlab"]
+
+
+def profile_train_epoch(spec: mlp_peers.MLPSpec, data_file: str | None, epochs: int = 3) -> dict[str, Any]:
+    """cProfile of nnlab `train_epoch()`: the top functions by own time, and the wall time with and without."""
+    m = mlp_peers.nnlab_model(spec, data_file)
+    m.train_epoch()
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        m.train_epoch()
+    plain = (time.perf_counter() - t0) / epochs
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(epochs):
+        m.train_epoch()
+    prof.disable()
+    st = pstats.Stats(prof)
+    total = st.total_tt
+    rows = []
+    for (file, line, fn), (cc, nc, tt, ct, _) in sorted(st.stats.items(), key=lambda kv: -kv[1][2])[:15]:
+        where = f"{os.path.basename(file)}:{line}({fn})" if file != "~" else fn
+        rows.append({"function": where, "calls_per_epoch": nc / epochs, "own_ms_per_epoch": 1e3 * tt / epochs,
+                     "cum_ms_per_epoch": 1e3 * ct / epochs, "share_of_profiled": tt / total if total else 0.0})
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(15)
+    out = {"epochs": epochs, "epoch_s_unprofiled": plain, "epoch_s_profiled": total / epochs, "top": rows,
+           "text": buf.getvalue()}
+    if not m.uses_kernel():
+        out["numpy_path_ms_per_epoch"] = numpy_path_parts(m, epochs)
+    return out
+
+
+def numpy_path_parts(m: Any, epochs: int) -> dict[str, float]:
+    """ms per epoch of each part of nnlab's numpy path, timed around the calls `train_epoch` makes."""
+    parts: dict[str, float] = {}
+
+    def add(key: str, dt: float) -> None:
+        parts[key] = parts.get(key, 0.0) + 1e3 * dt / epochs
+
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        m._begin_epoch()
+        add("draw the order", time.perf_counter() - t0)
+        while m.batch < m.n_batches:
+            t0 = time.perf_counter()
+            m._begin_batch()
+            add("_begin_batch (gather x, t; new BatchPass)", time.perf_counter() - t0)
+            for op in m.ops:
+                t0 = time.perf_counter()
+                m.bp.run(op, m.opt, m.running)
+                key = f"{op.kind} {op.tensor}" if op.kind == "update" else f"{op.kind} {op.layer}"
+                add(key, time.perf_counter() - t0)
+            m.bp = None
+            m.batch += 1
+        m.batch = 0
+        m.order = None
+        m.epoch += 1
+    return parts
+
+
+# -- the stepper ------------------------------------------------------------------------------------
+def measure_steps(count: int) -> dict[str, Any]:
+    """`m.step(0)` (one operation) on the digits model, batch 64: every call timed, plus its parts alone."""
+    spec = SPECS["digits"]
+    m = mlp_peers.nnlab_model(spec, None)
+    for _ in range(20):  # warm-up: first batch, compiled kernels, caches
+        m.step(0)
+    times, kinds = [], []
+    ticks0, t_start = cpu_ticks(), time.perf_counter()
+    for _ in range(count):
+        t0 = time.perf_counter()
+        m.step(0)
+        times.append(time.perf_counter() - t0)
+        kinds.append(m.last_op.kind if m.last_op is not None else "")
+    others = others_share(ticks0, cpu_ticks(), time.perf_counter() - t_start)
+    parts = {}
+    for name, fn in (("snapshot()", m.snapshot), ("frame()", m.frame)):
+        ts = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        parts[name] = 1e3 * statistics.median(ts)
+    per_kind: dict[str, list[float]] = {}
+    for k, t in zip(kinds, times):
+        per_kind.setdefault(k, []).append(t)
+    arr = np.array(times) * 1e3
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(count):
+        m.step(0)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
+    return {"steps": count, "ops_per_batch": len(m.ops), "median_ms": float(np.median(arr)),
+            "p90_ms": float(np.percentile(arr, 90)), "max_ms": float(arr.max()), "mean_ms": float(arr.mean()),
+            "min_ms": float(arr.min()),
+            "median_ms_by_op": {k: 1e3 * statistics.median(v) for k, v in per_kind.items()},
+            "parts_alone_median_ms": parts, "profile_text": buf.getvalue(), "others_cpu_share": others,
+            "target_ms": STEP_TARGET_MS, "pass": float(np.median(arr)) < STEP_TARGET_MS}
+
+
+# -- one workload -----------------------------------------------------------------------------------
+def run_workload(name: str, repeats: int, tmp: str) -> dict[str, Any]:
+    spec = SPECS[name]
+    print(f"\n== {name}: {TITLES[name]}", flush=True)
+    x, labels = mlp_peers.load_data(spec)
+    data_file = mlp_peers.data_file_for(spec, x, labels, tmp)
+    load_before = os.getloadavg()
+    probe_before = speed_probe()
+    runs: dict[str, list[tuple[float, float]]] = {}
+    peers = [instrumented(p, runs) for p in mlp_peers.peers(spec, x, labels, data_file)]
+    ticks0 = cpu_ticks()
+    start = time.perf_counter()
+    timings = measure_all(peers, repeats, log=lambda s: print(s, flush=True))
+    wall = time.perf_counter() - start
+    others = others_share(ticks0, cpu_ticks(), wall)
+    probe_after = speed_probe()
+    print(f"  other processes used {100 * others:.0f} % of the machine meanwhile", flush=True)
+    agree = mlp_peers.agreement(spec, x, labels, data_file)
+    agree["pass"] = {k: v <= AGREE_TOL[k] for k, v in agree["max_abs_weight_diff"].items()}
+    agree["tolerance"] = AGREE_TOL
+    te = nnlab_row(timings, "train_epoch")
+    ref = target_peer(timings)
+    r = te.rate_median / ref.rate_median
+    targets = [{"target": f"{name}: nnlab train_epoch >= {TARGET_RATIO:g}x {ref.peer.label}", "value": r,
+                "threshold": TARGET_RATIO, "pass": r >= TARGET_RATIO,
+                "best_ratio": te.rate_best / ref.rate_best}]
+    res = {
+        "title": TITLES[name], "metric": "samples/s", "spec": spec.describe(), "wall_s": wall,
+        "nnlab_path": te.result.get("path"),
+        "load_avg_before_after": [load_before, os.getloadavg()],
+        "speed_probe_ms_before_after": [probe_before, probe_after],
+        "others_cpu_share": others,
+        "others_cpu_share_by_peer": {k: others_during(v) for k, v in runs.items()},
+        "others_ticks_by_run": {k: [r[1] for r in v[1:]] for k, v in runs.items()},
+        "timings": timings, "peers": [t.summary() for t in timings], "ratios": ratio_rows(timings),
+        "agreement": agree, "targets": targets,
+    }
+    if not targets[0]["pass"]:
+        print("  target missed: profiling nnlab train_epoch", flush=True)
+        res["profile_train_epoch"] = profile_train_epoch(spec, data_file)
+    mlp_peers.cleanup(data_file)
+    return res
+
+
+# -- report -----------------------------------------------------------------------------------------
+def peer_table(res: dict[str, Any], n_batches: int) -> str:
+    ratios = {r["peer"]: r for r in res["ratios"]}
+    others = res["others_cpu_share_by_peer"]
+    rows = []
+    for t in res["timings"]:
+        r = ratios.get(t.peer.label)
+        rows.append([t.peer.label, t.rate_median, t.rate_best, 1e3 * t.median_s, 1e3 * t.best_s,
+                     1e6 * t.median_s / n_batches, 1e3 * float(np.median(t.setup_s)), t.first_run_s,
+                     f"{100 * others[t.peer.label]:.0f} %",
+                     f"**{r['train_epoch_over_peer']:.3g}x**" if r else "-",
+                     f"{r['train_epoch_over_peer_best']:.3g}x" if r else "-",
+                     f"{r['advance_over_peer']:.3g}x" if r else "-", t.peer.note])
+    header = ["peer", "samples/s median", "best", "epoch ms median", "epoch ms best", "us per batch",
+              "setup ms", "first run s", "others' CPU", "train_epoch / peer (median)", "(best)", "advance / peer", "notes"]
+    return table(header, rows)
+
+
+def agreement_lines(res: dict[str, Any]) -> list[str]:
+    a = res["agreement"]
+    diffs = "; ".join(f"{k} {v:.2g} ({'ok' if a['pass'][k] else 'ABOVE'} tolerance {a['tolerance'][k]:g})"
+                      for k, v in a["max_abs_weight_diff"].items())
+    return [f"- one epoch from nnlab's initial weights in nnlab's order; max |w - w_nnlab train_epoch| over "
+            f"W0, b1, W1, b2: {diffs}.",
+            f"- the weights moved by up to {a['max_abs_weight_change_in_the_epoch']:.3g} in the epoch (largest "
+            f"|w| {a['max_abs_weight']:.3g}); nnlab's training loss after it {a['nnlab_train_loss_after_epoch']:.4f}, "
+            f"accuracy {a['nnlab_train_acc_after_epoch']:.3f}; peers' data identical to nnlab's training set: "
+            f"{a['data_identical_to_nnlab_train_set']}."]
+
+
+def profile_lines(prof: dict[str, Any]) -> list[str]:
+    rows = [[p["function"], p["calls_per_epoch"], p["own_ms_per_epoch"], p["cum_ms_per_epoch"],
+             f"{100 * p['share_of_profiled']:.0f} %"] for p in prof["top"][:10]]
+    out = [f"cProfile of nnlab train_epoch ({prof['epochs']} epochs; {1e3 * prof['epoch_s_unprofiled']:.1f} ms "
+           f"per epoch unprofiled, {1e3 * prof['epoch_s_profiled']:.1f} ms profiled):", "",
+           table(["function", "calls per epoch", "own ms per epoch", "cumulative ms", "share"], rows)]
+    parts = prof.get("numpy_path_ms_per_epoch")
+    if parts:
+        total = sum(parts.values())
+        out += ["", f"nnlab's numpy path, each call timed (ms per epoch; {total:.1f} in all):", "",
+                table(["part", "ms per epoch", "share"],
+                      [[k, v, f"{100 * v / total:.0f} %"] for k, v in sorted(parts.items(), key=lambda kv: -kv[1])])]
+    return out
+
+
+def markdown(header: dict[str, Any], results: dict[str, dict[str, Any]], steps: dict[str, Any] | None,
+             repeats: dict[str, int]) -> str:
+    m = header["machine"]
+    tf = header["torch"]
+    out = [f"# mlp_bench results ({header['generated']})", "",
+           f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {header['versions']['python']}; "
+           f"torch {tf['version']} ({tf['default_threads']} threads by default, {tf['parallel_backend']}); numpy "
+           f"BLAS {header['numpy_blas']}. Versions: "
+           + ", ".join(f"{k} {v}" for k, v in header["versions"].items()
+                       if k != "python" and v != "not installed") + f". nnlab: `{header['nnlab_source']}`."]
+    for name, res in results.items():
+        probe = " / ".join(f"{x:.0f}" for x in res["speed_probe_ms_before_after"])
+        load = " / ".join(f"{x[0]:.2f}" for x in res["load_avg_before_after"])
+        spec = SPECS[name]
+        out += ["", f"## {name}: {res['title']}", "", f"spec: `{res['spec']}`", "",
+                f"nnlab path: **{res['nnlab_path']}**. {repeats[name]} rounds after 1 warm-up run. Speed probe "
+                f"(ms for a fixed Python loop, before / after; lower is faster): {probe}; load average {load}; "
+                f"wall {res['wall_s']:.0f} s; other processes used {100 * res['others_cpu_share']:.0f} % of the "
+                f"machine ({CORES} cores) meanwhile.", "", peer_table(res, spec.n_batches), "",
+                "Ratios: nnlab's median rate over the peer's (and best over best). \"others' CPU\": the share of "
+                "the machine that other processes used during the peer's timed runs (/proc/stat ticks of 10 ms, "
+                "coarse for short runs).", "", "Agreement:",
+                *agreement_lines(res), "", "Targets:"]
+        out += [f"- {verdict(t['pass'])}: {t['target']}: {t['value']:.3g}x median, {t['best_ratio']:.3g}x best "
+                f"(needs {t['threshold']:g}x)" for t in res["targets"]]
+        if "profile_train_epoch" in res:
+            out += ["", *profile_lines(res["profile_train_epoch"])]
+    if steps:
+        byop = ", ".join(f"{k} {v:.2f}" for k, v in steps["median_ms_by_op"].items())
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in steps["parts_alone_median_ms"].items())
+        out += ["", "## stepper: `m.step(0)` on the digits model (64-32-10, batch 64)", "",
+                f"One operation per call ({steps['ops_per_batch']} operations per batch), {steps['steps']} calls "
+                f"timed one by one after 20 untimed: median **{steps['median_ms']:.2f} ms**, p90 "
+                f"{steps['p90_ms']:.2f}, min {steps['min_ms']:.2f}, max {steps['max_ms']:.2f}, mean "
+                f"{steps['mean_ms']:.2f}. Median by operation (ms): {byop}. Parts alone (median ms): {parts}. Other "
+                f"processes used {100 * steps['others_cpu_share']:.0f} % of the machine meanwhile.", "",
+                f"- {verdict(steps['pass'])}: one operation step < {STEP_TARGET_MS:g} ms: {steps['median_ms']:.2f} ms"]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="2 rounds, 50 stepper calls: a smoke run")
+    ap.add_argument("--repeats", type=int, help="rounds after the warm-up (default 30 for digits, 10 for random; 2 "
+                    "with --quick)")
+    ap.add_argument("--steps", type=int, help="m.step(0) calls timed (default 200, 50 with --quick)")
+    ap.add_argument("--workloads", help="comma-separated subset of digits,random,steps (default all three)")
+    ap.add_argument("--warm-numba-cache", action="store_true",
+                    help="use numba's usual cache instead of a fresh one (first runs then load, not compile)")
+    args = ap.parse_args(argv)
+    every = ["digits", "random", "steps"]
+    chosen = [w.strip() for w in args.workloads.split(",") if w.strip()] if args.workloads else every
+    unknown = [w for w in chosen if w not in every]
+    if unknown:
+        ap.error(f"--workloads: unknown {unknown}; expected some of {every}")
+    repeats = {"digits": 30, "random": 10}
+    if args.quick:
+        repeats = {k: 2 for k in repeats}
+    if args.repeats:
+        repeats = {k: args.repeats for k in repeats}
+    n_steps = args.steps or (50 if args.quick else 200)
+
+    header = run_header("mlp_bench.py", sys.argv[1:])
+    header["torch"] = torch_facts()
+    header["versions"]["torch"] = header["torch"]["version"]
+    header["numpy_blas"] = numpy_blas()
+    tmp = tempfile.mkdtemp(prefix="nnlab-mlp-bench-")
+    results = {name: run_workload(name, repeats[name], tmp) for name in chosen if name in SPECS}
+    steps = None
+    if "steps" in chosen:
+        print(f"\n== stepper: m.step(0) x {n_steps}", flush=True)
+        steps = measure_steps(n_steps)
+        print(f"  median {steps['median_ms']:.2f} ms", flush=True)
+    try:
+        os.rmdir(tmp)
+    except OSError:
+        pass
+    md = markdown(header, results, steps, repeats)
+    payload = {**header, "repeats": repeats, "quick": args.quick, "numba_cache": os.environ.get("NUMBA_CACHE_DIR"),
+               "targets": [t for r in results.values() for t in r["targets"]]
+               + ([{"target": f"m.step(0) median < {STEP_TARGET_MS:g} ms", "value": steps["median_ms"],
+                    "threshold": STEP_TARGET_MS, "pass": steps["pass"]}] if steps else []),
+               "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()},
+               "stepper": steps}
+    suffix = ".quick" if args.quick else ("" if chosen == every else ".partial-" + "-".join(chosen))
+    js, mdp = write_results("mlp_bench" + suffix, payload, md)
+    print("\n" + md)
+    print(f"\nwrote {js} and {mdp}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
