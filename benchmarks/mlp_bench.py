@@ -2,7 +2,8 @@
 
 Run with the bench venv (torch==2.13.0, the CPU build):
 
-    /work/benchvenv/bin/python benchmarks/mlp_bench.py [--quick] [--repeats N] [--workloads digits,random]
+    /work/benchvenv/bin/pip install torch==2.13.0     # once
+    /work/benchvenv/bin/python benchmarks/mlp_bench.py [--quick] [--repeats N] [--workloads digits,random,steps]
 
 Two workloads, one epoch each: a 64-32-10 MLP on the bundled digits (1,797 samples) and a
 784-128-10 MLP on 10,000 random samples; batch 64, SGD lr 0.1, ReLU, softmax + categorical
@@ -11,7 +12,9 @@ included: numba's cache starts empty), then rounds run every peer once each, set
 model) and the epoch timed apart. Rates are samples/s over the median and the best epoch time;
 ratios are nnlab's median rate over the peer's. The agreement check trains one epoch of every
 peer from nnlab's initial weights in nnlab's order and reports max |w - w_nnlab|. The stepper's
-cost is `m.step(0)` (one operation, the lab's finest step) on the digits model. Results go to
+cost is `m.step(0)` (one operation, the lab's finest step) on the digits model. Every table also
+reports how much of the machine other processes used meanwhile: on 2 cores, peers with 2 threads
+(PyTorch's default, numpy's OpenBLAS) slow down many times when one core is taken. Results go to
 benchmarks/results/mlp_bench.{json,md}.
 """
 
@@ -75,24 +78,38 @@ def others_share(a: tuple[int, int], b: tuple[int, int], wall_s: float) -> float
     return max(other, 0) / (CORES * HZ * wall_s) if wall_s > 0 else float("nan")
 
 
-def instrumented(peer: Peer, log: dict[str, list[tuple[float, float]]]) -> Peer:
-    """`peer` whose runs also record (seconds, other processes' ticks) into log[label]."""
+class OthersLog:
+    """Other processes' CPU ticks over each peer's run, read outside the timed region.
 
-    def setup() -> Any:
-        run = peer.setup()
+    A window opens at the end of a peer's setup and closes at the start of the next setup (or at
+    `close()`), so it holds the peer's run plus the harness's bookkeeping up to the next peer; reading
+    /proc/stat costs about 60 us, too much inside a 2 ms run.
+    """
 
-        def wrapped() -> dict[str, Any]:
-            a = cpu_ticks()
-            t0 = time.perf_counter()
-            out = run()
-            dt = time.perf_counter() - t0
-            b = cpu_ticks()
-            log.setdefault(peer.label, []).append((dt, (b[0] - a[0]) - (b[1] - a[1])))
-            return out
+    def __init__(self) -> None:
+        self.runs: dict[str, list[tuple[float, float]]] = {}
+        self.pending: tuple[str, tuple[int, int], float] | None = None
 
-        return wrapped
+    def open(self, label: str) -> None:
+        self.pending = (label, cpu_ticks(), time.perf_counter())
 
-    return Peer(peer.label, setup, peer.family, peer.method, peer.units, peer.note)
+    def close(self) -> None:
+        if self.pending is None:
+            return
+        label, a, t0 = self.pending
+        dt = time.perf_counter() - t0
+        b = cpu_ticks()
+        self.runs.setdefault(label, []).append((dt, (b[0] - a[0]) - (b[1] - a[1])))
+        self.pending = None
+
+    def wrap(self, peer: Peer) -> Peer:
+        def setup() -> Any:
+            self.close()
+            run = peer.setup()
+            self.open(peer.label)
+            return run
+
+        return Peer(peer.label, setup, peer.family, peer.method, peer.units, peer.note)
 
 
 def others_during(runs: list[tuple[float, float]], skip_first: bool = True) -> float:
@@ -144,6 +161,7 @@ def ratio_rows(timings: list[Timing]) -> list[dict[str, Any]]:
 
 def profile_train_epoch(spec: mlp_peers.MLPSpec, data_file: str | None, epochs: int = 3) -> dict[str, Any]:
     """cProfile of nnlab `train_epoch()`: the top functions by own time, and the wall time with and without."""
+    mlp_peers.blas_threads(mlp_peers.BLAS_DEFAULT_THREADS)
     m = mlp_peers.nnlab_model(spec, data_file)
     m.train_epoch()
     t0 = time.perf_counter()
@@ -168,6 +186,28 @@ def profile_train_epoch(spec: mlp_peers.MLPSpec, data_file: str | None, epochs: 
            "text": buf.getvalue()}
     if not m.uses_kernel():
         out["numpy_path_ms_per_epoch"] = numpy_path_parts(m, epochs)
+        out["gemm_floor_ms_per_epoch"] = gemm_floor(spec)
+    return out
+
+
+def gemm_floor(spec: mlp_peers.MLPSpec, repeat: int = 5) -> dict[str, float]:
+    """ms per epoch of the first layer's two matrix products alone (z1 = x W0^T, dW0 = d1^T x), best of
+    `repeat`: the floor of any implementation that does them in numpy's BLAS, by precision."""
+    rng = np.random.default_rng(0)
+    n_in, n_hid = spec.layers[0], spec.layers[1]
+    out = {}
+    for dtype in ("float64", "float32"):
+        x = rng.random((spec.batch, n_in)).astype(dtype)
+        W = rng.random((n_hid, n_in)).astype(dtype)
+        d = rng.random((spec.batch, n_hid)).astype(dtype)
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            for _ in range(spec.n_batches):
+                x @ W.T
+                d.T @ x
+            best = min(best, time.perf_counter() - t0)
+        out[dtype] = 1e3 * best
     return out
 
 
@@ -249,11 +289,13 @@ def run_workload(name: str, repeats: int, tmp: str) -> dict[str, Any]:
     data_file = mlp_peers.data_file_for(spec, x, labels, tmp)
     load_before = os.getloadavg()
     probe_before = speed_probe()
-    runs: dict[str, list[tuple[float, float]]] = {}
-    peers = [instrumented(p, runs) for p in mlp_peers.peers(spec, x, labels, data_file)]
+    olog = OthersLog()
+    peers = [olog.wrap(p) for p in mlp_peers.peers(spec, x, labels, data_file)]
     ticks0 = cpu_ticks()
     start = time.perf_counter()
     timings = measure_all(peers, repeats, log=lambda s: print(s, flush=True))
+    olog.close()
+    runs = olog.runs
     wall = time.perf_counter() - start
     others = others_share(ticks0, cpu_ticks(), wall)
     probe_after = speed_probe()
@@ -267,6 +309,12 @@ def run_workload(name: str, repeats: int, tmp: str) -> dict[str, Any]:
     targets = [{"target": f"{name}: nnlab train_epoch >= {TARGET_RATIO:g}x {ref.peer.label}", "value": r,
                 "threshold": TARGET_RATIO, "pass": r >= TARGET_RATIO,
                 "best_ratio": te.rate_best / ref.rate_best}]
+    one = by_label(timings)
+    t1 = one.get("torch float32, 1 thread")
+    extra = [{"row": t.peer.label, "over": o.peer.label, "median": t.rate_median / o.rate_median,
+              "best": t.rate_best / o.rate_best}
+             for t in timings if t.peer.family == "nnlab" and t.peer.method in ("train_epoch", "train_epoch_blas1")
+             for o in (ref, t1) if o is not None]
     res = {
         "title": TITLES[name], "metric": "samples/s", "spec": spec.describe(), "wall_s": wall,
         "nnlab_path": te.result.get("path"),
@@ -276,7 +324,7 @@ def run_workload(name: str, repeats: int, tmp: str) -> dict[str, Any]:
         "others_cpu_share_by_peer": {k: others_during(v) for k, v in runs.items()},
         "others_ticks_by_run": {k: [r[1] for r in v[1:]] for k, v in runs.items()},
         "timings": timings, "peers": [t.summary() for t in timings], "ratios": ratio_rows(timings),
-        "agreement": agree, "targets": targets,
+        "agreement": agree, "targets": targets, "nnlab_over_torch_f32": extra,
     }
     if not targets[0]["pass"]:
         print("  target missed: profiling nnlab train_epoch", flush=True)
@@ -299,7 +347,8 @@ def peer_table(res: dict[str, Any], n_batches: int) -> str:
                      f"{r['train_epoch_over_peer_best']:.3g}x" if r else "-",
                      f"{r['advance_over_peer']:.3g}x" if r else "-", t.peer.note])
     header = ["peer", "samples/s median", "best", "epoch ms median", "epoch ms best", "us per batch",
-              "setup ms", "first run s", "others' CPU", "train_epoch / peer (median)", "(best)", "advance / peer", "notes"]
+              "setup ms", "first run s", "others' CPU", "train_epoch / peer (median)", "(best)", "advance / peer",
+              "notes"]
     return table(header, rows)
 
 
@@ -327,6 +376,10 @@ def profile_lines(prof: dict[str, Any]) -> list[str]:
         out += ["", f"nnlab's numpy path, each call timed (ms per epoch; {total:.1f} in all):", "",
                 table(["part", "ms per epoch", "share"],
                       [[k, v, f"{100 * v / total:.0f} %"] for k, v in sorted(parts.items(), key=lambda kv: -kv[1])])]
+    floor = prof.get("gemm_floor_ms_per_epoch")
+    if floor:
+        out += ["", "The first layer's two matrix products alone (z1 = x W0^T and dW0 = d1^T x, every batch of an "
+                "epoch, best of 5): " + ", ".join(f"{k} {v:.1f} ms" for k, v in floor.items()) + "."]
     return out
 
 
@@ -337,7 +390,7 @@ def markdown(header: dict[str, Any], results: dict[str, dict[str, Any]], steps: 
     out = [f"# mlp_bench results ({header['generated']})", "",
            f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {header['versions']['python']}; "
            f"torch {tf['version']} ({tf['default_threads']} threads by default, {tf['parallel_backend']}); numpy "
-           f"BLAS {header['numpy_blas']}. Versions: "
+           f"BLAS {header['numpy_blas']} ({header['numpy_blas_threads']} threads by default). Versions: "
            + ", ".join(f"{k} {v}" for k, v in header["versions"].items()
                        if k != "python" and v != "not installed") + f". nnlab: `{header['nnlab_source']}`."]
     for name, res in results.items():
@@ -350,11 +403,14 @@ def markdown(header: dict[str, Any], results: dict[str, dict[str, Any]], steps: 
                 f"wall {res['wall_s']:.0f} s; other processes used {100 * res['others_cpu_share']:.0f} % of the "
                 f"machine ({CORES} cores) meanwhile.", "", peer_table(res, spec.n_batches), "",
                 "Ratios: nnlab's median rate over the peer's (and best over best). \"others' CPU\": the share of "
-                "the machine that other processes used during the peer's timed runs (/proc/stat ticks of 10 ms, "
-                "coarse for short runs).", "", "Agreement:",
+                "the machine that other processes used during the peer's timed runs (each run up to the next "
+                "peer's setup; /proc/stat ticks of 10 ms, coarse for short runs).", "", "Agreement:",
                 *agreement_lines(res), "", "Targets:"]
         out += [f"- {verdict(t['pass'])}: {t['target']}: {t['value']:.3g}x median, {t['best_ratio']:.3g}x best "
                 f"(needs {t['threshold']:g}x)" for t in res["targets"]]
+        out += [f"- for comparison: {e['row']} / {e['over']}: {e['median']:.3g}x median, {e['best']:.3g}x best"
+                for e in res["nnlab_over_torch_f32"] if not (e["row"] == "nnlab MLPModel.train_epoch()"
+                                                             and e["over"].startswith(TARGET_PEER))]
         if "profile_train_epoch" in res:
             out += ["", *profile_lines(res["profile_train_epoch"])]
     if steps:
@@ -392,10 +448,16 @@ def main(argv: list[str] | None = None) -> int:
         repeats = {k: args.repeats for k in repeats}
     n_steps = args.steps or (50 if args.quick else 200)
 
+    try:
+        mlp_peers.import_torch()
+    except ImportError:
+        print("mlp_bench.py needs PyTorch: /work/benchvenv/bin/pip install torch==2.13.0", file=sys.stderr)
+        return 2
     header = run_header("mlp_bench.py", sys.argv[1:])
     header["torch"] = torch_facts()
     header["versions"]["torch"] = header["torch"]["version"]
     header["numpy_blas"] = numpy_blas()
+    header["numpy_blas_threads"] = mlp_peers.BLAS_DEFAULT_THREADS
     tmp = tempfile.mkdtemp(prefix="nnlab-mlp-bench-")
     results = {name: run_workload(name, repeats[name], tmp) for name in chosen if name in SPECS}
     steps = None

@@ -76,8 +76,7 @@ def _openblas() -> Any:
     import ctypes
 
     with open("/proc/self/maps") as f:
-        paths = {ln.split()[-1] for ln in f if "openblas" in ln.lower() and ln.rstrip().endswith(".so")
-                 or "openblas" in ln.lower() and ".so" in ln.split()[-1]}
+        paths = {ln.split()[-1] for ln in f if "openblas" in ln.split()[-1].lower() and ".so" in ln.split()[-1]}
     for path in sorted(paths):
         lib = ctypes.CDLL(path)
         for prefix in ("scipy_openblas", "openblas"):
@@ -151,15 +150,14 @@ def nnlab_path(model: Any) -> str:
     return "numba kernel" if model.uses_kernel() else "numpy BLAS batch operations"
 
 
-def initial_weights(spec: MLPSpec, data_file: str | None) -> dict[str, np.ndarray]:
-    """nnlab's initial tensors {"W0", "b1", "W1", "b2"} (W[l] of shape (out, in))."""
-    return nnlab_model(spec, data_file).tensors()
+def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str, blas: int | None = None) -> Peer:
+    """nnlab `train_epoch()` (training only) or `advance(1)` (training plus the lab's per-epoch evaluation).
 
-
-def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str) -> Peer:
-    """nnlab `train_epoch()` (training only) or `advance(1)` (training plus the lab's per-epoch evaluation)."""
+    `blas` sets numpy's OpenBLAS threads for this peer (None: numpy's default).
+    """
 
     def setup() -> Callable[[], dict[str, Any]]:
+        blas_threads(blas or BLAS_DEFAULT_THREADS)
         m = nnlab_model(spec, data_file)
 
         def run() -> dict[str, Any]:
@@ -174,7 +172,12 @@ def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str) -> Peer:
     label = "nnlab MLPModel.train_epoch()" if how == "train_epoch" else "nnlab MLPModel.advance(1)"
     note = ("training only" if how == "train_epoch" else
             "as the lab runs an epoch: training, then loss and accuracy on the training set")
-    return Peer(label, setup, "nnlab", how, spec.units, note)
+    method = how
+    if blas is not None:
+        label += f", BLAS {blas} thread" + ("s" if blas > 1 else "")
+        note += f"; numpy's OpenBLAS limited to {blas} thread(s)"
+        method = f"{how}_blas{blas}"
+    return Peer(label, setup, "nnlab", method, spec.units, note)
 
 
 # -- numpy ----------------------------------------------------------------------------------------------
@@ -210,11 +213,12 @@ def numpy_weights(init: dict[str, np.ndarray], dtype: str = "float64") -> tuple[
 
 
 def numpy_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str, np.ndarray],
-               dtype: str = "float64") -> Peer:
+               dtype: str = "float64", blas: int | None = None) -> Peer:
     """The numpy loop in float64 (nnlab's precision) or float32 (a what-if: BLAS at twice the width)."""
     xd = x.astype(dtype)
 
     def setup() -> Callable[[], dict[str, Any]]:
+        blas_threads(blas or BLAS_DEFAULT_THREADS)
         Ws, bs = numpy_weights(init, dtype)
         rng = np.random.default_rng(spec.seed)
 
@@ -229,7 +233,10 @@ def numpy_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str,
     if dtype != "float64":
         label += " (what-if)"
         note += "; not nnlab's precision: shows what float32 BLAS would give"
-    return Peer(label, setup, "numpy", dtype, spec.units, note)
+    if blas is not None:
+        label += f", BLAS {blas} thread" + ("s" if blas > 1 else "")
+        note += f"; OpenBLAS limited to {blas} thread(s)"
+    return Peer(label, setup, "numpy", dtype if blas is None else f"{dtype}_blas{blas}", spec.units, note)
 
 
 # -- PyTorch --------------------------------------------------------------------------------------------------
@@ -289,6 +296,7 @@ def torch_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str,
     n_threads = TORCH_DEFAULT_THREADS if threads is None else threads
 
     def setup() -> Callable[[], dict[str, Any]]:
+        blas_threads(BLAS_DEFAULT_THREADS)
         torch.set_num_threads(n_threads)
         xt = torch.from_numpy(x).to(dtype)
         yt = torch.from_numpy(labels)
@@ -327,12 +335,18 @@ def torch_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str,
 
 
 def peers(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, data_file: str | None) -> list[Peer]:
-    """Every peer of one workload, nnlab first."""
-    init = initial_weights(spec, data_file)
-    return [
-        nnlab_peer(spec, data_file, "train_epoch"),
-        nnlab_peer(spec, data_file, "advance"),
-        numpy_peer(spec, x, labels, init),
+    """Every peer of one workload, nnlab first. Where nnlab takes its numpy path, nnlab and the numpy
+    loop also run with numpy's OpenBLAS limited to 1 thread."""
+    m = nnlab_model(spec, data_file)
+    init = m.tensors()
+    one_thread = not m.uses_kernel() and BLAS_DEFAULT_THREADS is not None and BLAS_DEFAULT_THREADS > 1
+    out = [nnlab_peer(spec, data_file, "train_epoch"), nnlab_peer(spec, data_file, "advance")]
+    if one_thread:
+        out.append(nnlab_peer(spec, data_file, "train_epoch", blas=1))
+    out.append(numpy_peer(spec, x, labels, init))
+    if one_thread:
+        out.append(numpy_peer(spec, x, labels, init, blas=1))
+    return out + [
         numpy_peer(spec, x, labels, init, "float32"),
         torch_peer(spec, x, labels, init, "float32", None),
         torch_peer(spec, x, labels, init, "float32", 1),
@@ -355,6 +369,7 @@ def agreement(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, data_file: str |
     the same order from the same generator state.
     """
     torch = import_torch()
+    blas_threads(BLAS_DEFAULT_THREADS)
     m = nnlab_model(spec, data_file)
     same_x = bool(np.array_equal(m.train.x, x))
     same_labels = bool(np.array_equal(m.train.y.argmax(axis=1), labels))
