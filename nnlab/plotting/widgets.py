@@ -35,7 +35,7 @@ class PlotView(Widget):
         super().__init__(id=id, classes=classes)
         self.figure: Figure | Picture | TextPanel | None = None
         """The figure drawn, or None for an empty plot."""
-        self.placeholder = ""
+        self.message = ""
         """Text shown while there is no figure (e.g. compile progress)."""
         self._strips: list[Strip] = []
         self._size = Size(0, 0)
@@ -46,9 +46,9 @@ class PlotView(Widget):
         self._strips = []
         self.refresh()
 
-    def set_placeholder(self, text: str) -> None:
+    def show_message(self, text: str) -> None:
         """Show `text` instead of a figure."""
-        self.placeholder = text
+        self.message = text
         self.figure = None
         self._strips = []
         self.refresh()
@@ -85,7 +85,7 @@ class PlotView(Widget):
         w, h = self.size.width, self.size.height
         self._size = self.size
         if self.figure is None:
-            lines = [self.placeholder[i : i + w] for i in range(0, len(self.placeholder), max(w, 1))][:h]
+            lines = [self.message[i : i + w] for i in range(0, len(self.message), max(w, 1))][:h]
             style = self._styles()["dim"]
             self._strips = [Strip([Segment(line, style)]).adjust_cell_length(w) for line in lines]
             self._strips += [Strip.blank(w)] * (h - len(self._strips))

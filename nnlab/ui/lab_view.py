@@ -24,7 +24,6 @@ from textual.widgets import Static
 from nnlab.core.knobs import ParamsBase
 from nnlab.core.registry import LabSpec
 from nnlab.core.runner import run
-from nnlab.plotting.spec import Figure, Picture
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
 from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
@@ -37,7 +36,13 @@ HISTORY = 1000
 
 
 class LabView(Widget, can_focus=True):
-    """Base of every lab screen; subclasses say how frames become figures and what the help says."""
+    """Base of every lab screen, over one model.
+
+    A lab's screen defines `figures(frame)` (the upper and lower plot of a frame),
+    `help_markdown()`, `switch_model(name)` (default Params of another model or mode) and
+    `remaining_steps()` (steps of the smallest size left in the scenario's run); the other
+    hooks below have defaults.
+    """
 
     BINDINGS = [
         Binding("space", "toggle_run", "Run/Pause"),
@@ -96,9 +101,6 @@ class LabView(Widget, can_focus=True):
         return levels.index(gran) if gran in levels[1:] else min(1, len(levels) - 1)
 
     # -- subclass hooks ---------------------------------------------------------------------------
-    def figures(self, frame: Any) -> tuple[Figure, Figure | Picture]:
-        raise NotImplementedError
-
     def views(self) -> tuple[str, ...]:
         return ("main",)
 
@@ -109,16 +111,6 @@ class LabView(Widget, can_focus=True):
 
     def initial_view(self) -> str:
         return getattr(self.params, "view", self.views()[0])
-
-    def help_markdown(self) -> str:
-        raise NotImplementedError
-
-    def switch_model(self, name: str) -> ParamsBase:
-        raise NotImplementedError
-
-    def speed(self) -> float:
-        """Model time per second of wall time while running."""
-        return self.scenario.run.speed or getattr(self.params, "default_duration", 1.0) / 5.0
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,8 +125,8 @@ class LabView(Widget, can_focus=True):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
-        self.query_one("#plot-top", PlotView).set_placeholder(self.compile_text)
-        self.query_one("#plot-bottom", PlotView).set_placeholder("")
+        self.query_one("#plot-top", PlotView).show_message(self.compile_text)
+        self.query_one("#plot-bottom", PlotView).show_message("")
         self._update_status()
         self.call_after_refresh(self._prepare, self.params, self.seed)
 
@@ -161,7 +153,7 @@ class LabView(Widget, can_focus=True):
         else:
             self.compile_text = "kernels ready"
         if self.model is None:
-            self.query_one("#plot-top", PlotView).set_placeholder(self.compile_text)
+            self.query_one("#plot-top", PlotView).show_message(self.compile_text)
         self._update_status()
 
     def on_kernels_ready(self, message: KernelsReady) -> None:
@@ -183,7 +175,7 @@ class LabView(Widget, can_focus=True):
 
     def on_kernels_failed(self, message: KernelsFailed) -> None:
         self._set_error(message.error)
-        self.query_one("#plot-top", PlotView).set_placeholder(message.error)
+        self.query_one("#plot-top", PlotView).show_message(message.error)
 
     def _ready(self, queue: int | None | bool = False) -> bool:
         """True when the model exists; otherwise queue the step (a level, or None for a run) if asked."""
@@ -300,10 +292,6 @@ class LabView(Widget, can_focus=True):
     def step_mode(self, level: int) -> str:
         """How a step of this size runs: "inline" (quick), "worker" (may take long) or "run" (a paced run)."""
         return "inline"
-
-    def remaining_steps(self) -> int:
-        """Steps of the smallest size left in the scenario's run (a full run again when it is over)."""
-        raise NotImplementedError
 
     def pace(self) -> float | None:
         """Steps per second of wall time while running, or None for as fast as possible."""

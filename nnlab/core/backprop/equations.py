@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.backprop.network import label
-from nnlab.core.backprop.ops import BatchPass, Op, rule
+from nnlab.core.backprop.ops import BatchPass, Op, eval_pass, rule
 from nnlab.core.lab import Frame
 
 LOSS_TEXT = {
@@ -38,7 +38,7 @@ def loss_text(model: Any) -> str:
     head = "E = (1/B) sum_p " if p.reduction == "mean" else "E = sum_p "
     pen = ""
     if p.weight_decay:
-        pen = f" + lambda sum W^2" if p.penalty == "l2" else " + lambda sum |W|"
+        pen = " + lambda sum W^2" if p.penalty == "l2" else " + lambda sum |W|"
     return head + LOSS_TEXT[p.loss] + pen
 
 
@@ -153,7 +153,7 @@ def frame_of(model: Any) -> Frame:
                             "compare": {k: np.array(v.hist["loss"]) for k, v in model.shadows.items()}}
     shown = (bp or model.last_bp) if op is not None else None
     if shown is None:
-        data["act"] = _activations(model, model.train.x[:1])
+        data["act"] = [h[0].copy() for h in eval_pass(net, model.theta, model.train.x[:1], model.running).h]
     else:
         data["act"] = [None if h is None else h[0].copy() for h in shown.h]
         data["tensor"] = changed_tensor(model, op, shown)
@@ -175,17 +175,6 @@ def frame_of(model: Any) -> Frame:
     values = _values(model, data)
     return Frame(t=float(model.epoch), step=model.ops_done, stage=model.stage, equation=equation, values=values,
                  data=data, message=model.message or model.blowup, done=model.epoch >= p.epochs)
-
-
-def _activations(model: Any, x: np.ndarray) -> list[np.ndarray]:
-    bp = BatchPass(model.net, model.theta, x, np.zeros((len(x), model.net.layout.sizes[-1])), {}, train=False)
-    from nnlab.core.backprop.ops import plan
-
-    for op in plan(model.net, train=False):
-        if op.kind == "loss":
-            break
-        bp.run(op, None, model.running)
-    return [h[0].copy() for h in bp.h]
 
 
 def _boundary(model: Any) -> dict[str, Any]:

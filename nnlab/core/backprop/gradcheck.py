@@ -70,7 +70,7 @@ def grad_check(model: Any, n_samples: int = 32, h: float = 1e-5, max_entries: in
     rows = []
     for name in lay.names:
         off, shape = lay.offsets[name]
-        size = int(np.prod(shape))
+        size = lay.sizes_of[name]
         idx = np.arange(size) if size <= max_entries else np.sort(rng.choice(size, max_entries, replace=False))
         a = analytic[off: off + size][idx]
         num = np.empty(len(idx))

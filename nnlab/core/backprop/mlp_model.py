@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.backprop import equations
-from nnlab.core.backprop.network import (ACT_CODES, LOSS_CODES, OPT_CODES, Layout, accuracy, init_params, label,
+from nnlab.core.backprop.network import (ACT_CODES, LOSS_CODES, OPT_CODES, Layout, accuracy, init_params,
                                          sample_losses)
-from nnlab.core.backprop.ops import BatchPass, Net, Op, OptState, describe, forward_eval, plan
+from nnlab.core.backprop.ops import BatchPass, Net, Op, OptState, describe, eval_pass, plan
 from nnlab.core.backprop.params import MLPParams
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 
@@ -66,7 +66,6 @@ class MLPModel:
         self.theta = init_params(lay, params.init, params.init_scale, params.bias_init, self.rng)
         self.opt = OptState(np.zeros(lay.size), np.zeros(lay.size))
         self.running = {l: [np.zeros(lay.sizes[l]), np.ones(lay.sizes[l])] for l in range(1, lay.n_layers)}
-        self.weight_mask = lay.weight_mask()
         self.ops = plan(self.net)
         self.epoch = 0
         self.batch = 0
@@ -153,12 +152,10 @@ class MLPModel:
     def _end_batch(self) -> None:
         bp = self.bp
         self.batch_loss.append(bp.E)
-        self.dnorm.append(np.array([float(np.sqrt((d * d).sum())) if d is not None else 0.0 for d in bp.delta[1:]]))
+        self.dnorm.append(np.array([float(np.sqrt((d * d).sum())) for d in bp.delta[1:]]))
         self.bp = None
         self.last_bp = bp
         self.batch += 1
-        if self.batch >= self.n_batches:
-            self._end_epoch()
 
     def _end_epoch(self) -> None:
         self.batch = 0
@@ -202,11 +199,7 @@ class MLPModel:
             w_off, b_off = self._offsets()
             return predict(self.theta, np.array(self.net.layout.sizes, np.int64), w_off, b_off, x,
                            ACT_CODES[self.net.hidden], ACT_CODES[self.net.output])
-        bp = BatchPass(self.net, self.theta, x, np.zeros((len(x), self.net.layout.sizes[-1])), {}, train=False)
-        for op in plan(self.net, train=False):
-            if op.kind == "loss":
-                break
-            bp.run(op, None, self.running)
+        bp = eval_pass(self.net, self.theta, x, self.running)
         return bp.h[-1], bp.u[-1]
 
     def _blowup_text(self) -> str:
@@ -240,10 +233,10 @@ class MLPModel:
         return self.frame()
 
     def _check(self, good: Any) -> None:
-        if np.isfinite(self.theta).all() and (self.bp is None or np.isfinite(self.bp.E) or np.isnan(self.bp.E)
-                                               and self.bp.losses is None):
-            if not self.hist["loss"] or np.isfinite(self.hist["loss"][-1]):
-                return
+        """Back to `good` with a message when a weight, the batch's loss or the epoch's loss is NaN or infinite."""
+        batch_loss = self.bp.E if self.bp is not None and self.bp.losses is not None else 0.0
+        if np.isfinite(self.theta).all() and np.isfinite(batch_loss) and np.isfinite(self.hist["loss"][-1]):
+            return
         epoch = self.epoch
         self.restore(good)
         self.blowup = self._blowup_text().replace(f"epoch {self.epoch}", f"epoch {epoch}")
@@ -252,7 +245,7 @@ class MLPModel:
         if self.bp is None:
             self._begin_batch()
         op = self.ops[self.op_index]
-        self.before = self._tensor_of(op).copy() if op.kind == "update" else None
+        self.before = self.net.layout.view(self.theta, op.tensor).copy() if op.kind == "update" else None
         self.bp.run(op, self.opt, self.running)
         self.last_op = op
         self.op_index += 1
@@ -260,52 +253,41 @@ class MLPModel:
         self.stage = describe(op, self.net)
         if self.op_index >= len(self.ops):
             self._end_batch()
-
-    def _tensor_of(self, op: Op) -> np.ndarray:
-        return self.net.layout.view(self.theta, op.tensor)
+            if self.batch >= self.n_batches:
+                self._end_epoch()
 
     def _finish_epoch(self) -> None:
         start = self.epoch
         while self.bp is not None:
             self._op()
         if self.epoch == start:
-            if self.order is None:
-                self._begin_epoch()
-            self._train_rest()
+            self._train_batches()
+            self._end_epoch()
         self.last_op = None
         self.last_bp = None
         self.stage = f"epoch {self.epoch} trained"
 
-    def _train_rest(self) -> None:
-        """Train the remaining batches of the epoch (its order already drawn), then close the epoch."""
-        lay = self.net.layout
-        first, last = self.batch, self.n_batches
-        if first < last:
-            if not self.uses_kernel():
-                while self.batch < last:
-                    self._begin_batch()
-                    self.bp.run_all(self.ops, self.opt, self.running)
-                    self.ops_done += len(self.ops)
-                    bp = self.bp
-                    self.batch_loss.append(bp.E)
-                    self.dnorm.append(np.array([float(np.sqrt((d * d).sum())) for d in bp.delta[1:]]))
-                    self.bp = None
-                    self.batch += 1
-            else:
-                self._kernel(first, last)
-        self._end_epoch()
+    def _train_batches(self) -> None:
+        """Train the epoch's remaining batches: in the numba kernel, or batch by batch in numpy."""
+        if self.order is None:
+            self._begin_epoch()
+        if self.uses_kernel():
+            self._kernel(self.batch, self.n_batches)
+            return
+        while self.batch < self.n_batches:
+            self._begin_batch()
+            self.bp.run_all(self.ops, self.opt, self.running)
+            self.ops_done += len(self.ops)
+            self._end_batch()
 
     def _kernel(self, first: int, last: int) -> None:
         from nnlab.core.backprop.kernels import train_batches
 
-        p = self.params
         net = self.net
         lay = net.layout
-        L = lay.n_layers
-        w_off = np.array([lay.offsets[f"W{l}"][0] for l in range(L)], np.int64)
-        b_off = np.array([lay.offsets[f"b{l + 1}"][0] for l in range(L)], np.int64)
+        w_off, b_off = self._offsets()
         losses = np.zeros(last)
-        dnorm = np.zeros((last, L))
+        dnorm = np.zeros((last, lay.n_layers))
         self.opt.t = train_batches(
             self.theta, np.zeros(lay.size), self.opt.m, self.opt.a, self.opt.t, np.array(lay.sizes, np.int64),
             w_off, b_off, self.train.x, self.train.y, self.order, self.drop_u, self.batch_size, first, last,
@@ -319,17 +301,7 @@ class MLPModel:
 
     def train_epoch(self) -> None:
         """One epoch of training without the evaluation that `advance` adds (for benchmarks)."""
-        if self.order is None:
-            self._begin_epoch()
-        first, last = self.batch, self.n_batches
-        if self.uses_kernel():
-            self._kernel(first, last)
-        else:
-            while self.batch < last:
-                self._begin_batch()
-                self.bp.run_all(self.ops, self.opt, self.running)
-                self.bp = None
-                self.batch += 1
+        self._train_batches()
         self.batch = 0
         self.order = None
         self.epoch += 1
@@ -354,6 +326,8 @@ class MLPModel:
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        """The whole state; the per-epoch and per-batch histories only grow, so their lengths suffice
+        (snapshots are restored newest first, as `b` and a blow-up rewind do)."""
         return {
             "theta": self.theta.copy(), "opt": self.opt.copy(),
             "running": {k: [a.copy() for a in v] for k, v in self.running.items()},
@@ -362,8 +336,7 @@ class MLPModel:
             "bp": None if self.bp is None else self.bp.copy(),
             "last_bp": None if self.last_bp is None else self.last_bp.copy(), "op_index": self.op_index, "last_op": self.last_op,
             "before": self.before, "stage": self.stage, "rng": snapshot_rng(self.rng),
-            "hist": {k: list(v) for k, v in self.hist.items()}, "batch_loss": list(self.batch_loss),
-            "dnorm": list(self.dnorm), "ops_done": self.ops_done, "params": self.params, "blowup": self.blowup,
+            "epochs_seen": len(self.hist["loss"]), "batches_seen": len(self.batch_loss), "ops_done": self.ops_done, "params": self.params, "blowup": self.blowup,
             "batch_idx": getattr(self, "batch_idx", None),
             "shadows": {k: v.snapshot() for k, v in self.shadows.items()},
         }
@@ -382,9 +355,10 @@ class MLPModel:
                 bp.theta = self.theta
         self.op_index, self.last_op, self.before, self.stage = s["op_index"], s["last_op"], s["before"], s["stage"]
         restore_rng(self.rng, s["rng"])
-        self.hist = {k: list(v) for k, v in s["hist"].items()}
-        self.batch_loss = list(s["batch_loss"])
-        self.dnorm = list(s["dnorm"])
+        for series in self.hist.values():
+            del series[s["epochs_seen"]:]
+        del self.batch_loss[s["batches_seen"]:]
+        del self.dnorm[s["batches_seen"]:]
         self.ops_done = s["ops_done"]
         self.params = s["params"]
         self.net = make_net(self.params)
@@ -440,6 +414,3 @@ class MLPModel:
         for name, v in self.tensors().items():
             out[name] = v
         return out
-
-    def tensor_label(self, name: str) -> str:
-        return label(name)

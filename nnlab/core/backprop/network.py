@@ -31,6 +31,7 @@ class Layout:
     batchnorm: bool = False
     names: list[str] = field(default_factory=list)
     offsets: dict[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
+    sizes_of: dict[str, int] = field(default_factory=dict)
     size: int = 0
 
     def __post_init__(self) -> None:
@@ -46,7 +47,8 @@ class Layout:
             for name, shape in entries:
                 self.names.append(name)
                 self.offsets[name] = (off, shape)
-                off += int(np.prod(shape))
+                self.sizes_of[name] = int(np.prod(shape))
+                off += self.sizes_of[name]
         self.size = off
 
     @property
@@ -57,7 +59,7 @@ class Layout:
     def view(self, flat: np.ndarray, name: str) -> np.ndarray:
         """The tensor `name` as a writable view into `flat`."""
         off, shape = self.offsets[name]
-        return flat[off: off + int(np.prod(shape))].reshape(shape)
+        return flat[off: off + self.sizes_of[name]].reshape(shape)
 
     def weight(self, flat: np.ndarray, l: int) -> np.ndarray:
         """W[l]; with tied weights W[1] is W[0] transposed."""

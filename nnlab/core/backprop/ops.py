@@ -254,8 +254,8 @@ class BatchPass:
         lay = net.layout
         if op.tensor == lay.names[0]:
             state.t += 1
-        off, shape = lay.offsets[op.tensor]
-        sl = slice(off, off + int(np.prod(shape)))
+        off = lay.offsets[op.tensor][0]
+        sl = slice(off, off + lay.sizes_of[op.tensor])
         update(net.optimizer, net.convex, self.theta[sl], self.grad[sl], state.m[sl], state.a[sl], state.t, net.lr,
                net.beta1, net.beta2, net.delta)
         self.changed = label(op.tensor)
@@ -278,14 +278,14 @@ class OptState:
         return OptState(self.m.copy(), self.a.copy(), self.t)
 
 
-def forward_eval(net: Net, theta: np.ndarray, x: np.ndarray, running: dict[int, list[np.ndarray]]) -> np.ndarray:
-    """The network's output for `x` at test time (no dropout; batch norm with its running averages)."""
+def eval_pass(net: Net, theta: np.ndarray, x: np.ndarray, running: dict[int, list[np.ndarray]]) -> BatchPass:
+    """The forward pass of `x` at test time (no dropout; batch norm with its running averages)."""
     bp = BatchPass(net, theta, x, np.zeros((len(x), net.layout.sizes[-1])), {}, train=False)
     for op in plan(net, train=False):
-        if op.kind in ("loss",):
+        if op.kind == "loss":
             break
         bp.run(op, None, running)
-    return bp.h[-1]
+    return bp
 
 
 def describe(op: Op, net: Net) -> str:

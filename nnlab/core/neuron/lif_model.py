@@ -7,6 +7,7 @@ J = alpha e x(t) + beta with random gains, biases and encoders (the NEF conventi
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,13 @@ class LIFBase(SpikingModel):
         self.rec_v.append(self.v[None, : self.R])
         self.drive.append(self._drive(np.array([0.0]), np.zeros(1)))
 
+    @abstractmethod
     def gain_bias(self) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Gain alpha and bias beta of every neuron (J = alpha x + beta)."""
 
+    @abstractmethod
     def _drive(self, t: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Input J of the recorded neurons at times t."""
 
     def _arrays(self) -> dict[str, Any]:
         return {"v": self.v, "ref": self.ref, "eta": self.eta}

@@ -8,6 +8,7 @@ rewinds to the last good state when a kernel reports a blow-up, and takes the `m
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ MAX_SEARCH_STEPS = 1_000_000
 """Most steps of dt the `spike` step size takes while looking for the next spike."""
 
 
-class SpikingModel:
+class SpikingModel(ABC):
     """Shared machinery; subclasses define `_arrays`, `_kernel`, `_blowup_text`, `frame`, `traces`."""
 
     ms_per_unit = 1.0
@@ -47,9 +48,9 @@ class SpikingModel:
         self.stage = "start"
 
     # -- subclass hooks -------------------------------------------------------------------
+    @abstractmethod
     def _arrays(self) -> dict[str, Any]:
         """Every mutable state array or scalar (copied by snapshots)."""
-        raise NotImplementedError
 
     def _set_arrays(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -63,16 +64,17 @@ class SpikingModel:
         """Every per-step trace (truncated on rewind)."""
         return [self.t]
 
+    @abstractmethod
     def _inputs(self, k: int) -> dict[str, np.ndarray]:
         """Input time courses for the next k steps (draws the noise for all k at once)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _kernel(self, inputs: dict[str, np.ndarray], start: int, k: int, room: int) -> tuple[int, int]:
         """Run steps start..start+k of `inputs` with room for `room` spikes; (steps done, status)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _blowup_text(self, status: int) -> str:
-        raise NotImplementedError
+        """The message for a kernel that stopped with `status` (a blow-up)."""
 
     # -- protocol -------------------------------------------------------------------------
     @property
