@@ -258,6 +258,38 @@ def test_kernel_epochs_match_the_stepped_operations(kw):
     assert np.array(b.batch_loss) == pytest.approx(np.array(a.batch_loss), rel=1e-10)
 
 
+@pytest.mark.parametrize("kw", KERNEL_CASES, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
+def test_blas_epochs_match_the_stepped_operations(kw, monkeypatch):
+    monkeypatch.setattr("nnlab.core.backprop.mlp_model.KERNEL_MAX_WEIGHTS", 0)
+    a = model(**kw)
+    b = model(**kw)
+    assert not a.uses_kernel()
+    for _ in range(3):
+        a.advance(1)
+        while b.epoch == a.epoch - 1:
+            b.step(2)
+    assert b.theta == pytest.approx(a.theta, rel=1e-10, abs=1e-12)
+    assert b.hist["loss"] == pytest.approx(a.hist["loss"], rel=1e-10)
+    assert np.array(b.batch_loss) == pytest.approx(np.array(a.batch_loss), rel=1e-10)
+
+
+@pytest.mark.parametrize("kw", KERNEL_CASES[:1] + KERNEL_CASES[8:], ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
+def test_float32_epochs_follow_float64_to_single_precision(kw):
+    a = model(**kw)
+    b = model(**kw, precision="float32")
+    assert not b.uses_kernel()
+    a.advance(3)
+    b.advance(3)
+    assert b.theta.dtype == np.float64
+    assert b.theta == pytest.approx(a.theta, rel=1e-4, abs=1e-5)
+    assert not np.array_equal(a.theta, b.theta)
+
+
+def test_float32_with_batchnorm_is_refused():
+    with pytest.raises(ParamError, match="precision"):
+        MLPParams(batchnorm=True, precision="float32", layers=(2, 3, 1)).check()
+
+
 # -- stepping and rewinding ----------------------------------------------------------------------------
 def test_every_operation_of_a_batch_in_order():
     m = model(dataset="xor", layers=(2, 2, 1), batch_size=1)

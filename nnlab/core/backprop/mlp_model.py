@@ -1,7 +1,8 @@
 """The backprop lab's network: trained one operation, layer, batch or epoch at a time (lectures 8-14).
 
 Stepping runs `ops.BatchPass` an operation at a time; whole epochs run in the numba kernel
-(`kernels.train_batches`), or in numpy with batch normalisation or tied weights. `advance(n)`
+(`kernels.train_batches`) for small layers, in numpy's BLAS (`blas_epoch`, float64 or float32)
+for large ones, and operation by operation with batch normalisation or tied weights. `advance(n)`
 trains n epochs. Every epoch draws the presentation order and the dropout draws from the
 model's Generator, so a run is reproducible with or without the kernel.
 """
@@ -83,6 +84,7 @@ class MLPModel:
         self.batch_loss: list[float] = []
         self.dnorm: list[np.ndarray] = []
         self.ops_done = 0
+        self._x32: tuple[np.ndarray, np.ndarray] | None = None
         self.shadows = {o: MLPModel(params.replace(optimizer=o, compare=()), seed) for o in params.compare
                         if o != params.optimizer}
         self._evaluate()
@@ -180,9 +182,9 @@ class MLPModel:
             self.blowup = self._blowup_text()
 
     def uses_kernel(self) -> bool:
-        """True when epochs run in the numba kernel (no batch norm, no tied weights, small layers)."""
+        """True when epochs run in the numba kernel (float64, no batch norm, no tied weights, small layers)."""
         lay = self.net.layout
-        return not (lay.batchnorm or lay.tied) and max(
+        return self.params.precision == "float64" and not (lay.batchnorm or lay.tied) and max(
             a * b for a, b in zip(lay.sizes[:-1], lay.sizes[1:])) <= KERNEL_MAX_WEIGHTS
 
     def _offsets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -268,11 +270,15 @@ class MLPModel:
         self.stage = f"epoch {self.epoch} trained"
 
     def _train_batches(self) -> None:
-        """Train the epoch's remaining batches: in the numba kernel, or batch by batch in numpy."""
+        """Train the epoch's remaining batches: in the numba kernel, in numpy's BLAS, or operation by
+        operation (batch normalisation, tied weights)."""
         if self.order is None:
             self._begin_epoch()
         if self.uses_kernel():
             self._kernel(self.batch, self.n_batches)
+            return
+        if not (self.net.layout.batchnorm or self.net.layout.tied):
+            self._blas(self.batch, self.n_batches)
             return
         while self.batch < self.n_batches:
             self._begin_batch()
@@ -294,6 +300,27 @@ class MLPModel:
             ACT_CODES[net.hidden], ACT_CODES[net.output], LOSS_CODES[net.loss], net.reduction == "mean",
             net.penalty == "l1", net.weight_decay, net.dropout, OPT_CODES[net.optimizer], net.convex, net.lr,
             net.beta1, net.beta2, net.delta, losses, dnorm)
+        self.batch_loss.extend(losses[first:last].tolist())
+        self.dnorm.extend(list(dnorm[first:last]))
+        self.ops_done += (last - first) * len(self.ops)
+        self.batch = last
+
+    def _blas(self, first: int, last: int) -> None:
+        from nnlab.core.backprop.blas_epoch import train_batches_blas
+
+        losses = np.zeros(last)
+        dnorm = np.zeros((last, self.net.layout.n_layers))
+        if self.params.precision == "float32":
+            if self._x32 is None:
+                self._x32 = (self.train.x.astype(np.float32), self.train.y.astype(np.float32))
+            x, y = self._x32
+            theta, m, a = (v.astype(np.float32) for v in (self.theta, self.opt.m, self.opt.a))
+        else:
+            x, y, theta, m, a = self.train.x, self.train.y, self.theta, self.opt.m, self.opt.a
+        self.opt.t = train_batches_blas(self.net, theta, np.empty_like(theta), m, a, self.opt.t, x, y, self.order,
+                                        self.drop_u, self.batch_size, first, last, losses, dnorm)
+        if theta is not self.theta:
+            self.theta[...], self.opt.m[...], self.opt.a[...] = theta, m, a
         self.batch_loss.extend(losses[first:last].tolist())
         self.dnorm.extend(list(dnorm[first:last]))
         self.ops_done += (last - first) * len(self.ops)

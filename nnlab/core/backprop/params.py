@@ -91,6 +91,9 @@ class MLPParams(ParamsBase):
                            live=False)
     tied: bool = knob(False, "autoencoder with tied weights: decoder W[1] = W[0] transposed (layers n, k, n)",
                       live=False)
+    precision: str = knob("float64", "whole epochs in float64, or in float32 with numpy's float32 matrix products "
+                          "(PyTorch's precision, about twice as fast on large layers); stepping, evaluation and the "
+                          "gradient check stay float64", choices=("float64", "float32"), live=False)
     compare: tuple[str, ...] = knob((), "optimisers trained beside this one from the same start, for the loss "
                                     "curves (e.g. sgd, momentum, rmsprop, adam)", choices=OPTIMIZERS, live=False)
     grad_check: bool = knob(False, "headless runs also report the gradient check (central differences)")
@@ -145,6 +148,9 @@ class MLPParams(ParamsBase):
                              "layers " + str(list(self.layers)))
         if self.tied and self.batchnorm:
             raise ParamError("batchnorm", "false with tied weights", "true")
+        if self.precision == "float32" and (self.tied or self.batchnorm):
+            raise ParamError("precision", "float64 with batch normalisation or tied weights (they train operation "
+                             "by operation in float64)", '"float32"')
 
 
 def params_by_mode() -> dict[str, type[ParamsBase]]:
