@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from nnlab.core.backprop.graph import PRESETS, GraphModel, GraphParams, forward
+from nnlab.core.backprop.graph import GraphModel, GraphParams
+from nnlab.core.backprop.graph_presets import PRESETS, forward
 from nnlab.core.knobs import ParamError
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnlab.core.backprop.graph import PRESETS, GraphModel, GraphParams
+from nnlab.core.backprop.graph import GraphModel, GraphParams
+from nnlab.core.backprop.graph_presets import PRESETS
 from nnlab.core.backprop.perceptron import PerceptronModel, PerceptronParams
 from nnlab.plotting.backprop_small_figures import (GRAPH_VIEWS, PERCEPTRON_VIEWS, boundary_line, graph_figures,
                                                    perceptron_figures)

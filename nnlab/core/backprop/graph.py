@@ -18,10 +18,12 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from nnlab.core.backprop.graph_ops import OPS, node_value
+from nnlab.core.backprop.graph_presets import PRESETS
 from nnlab.core.backprop.params import mode_knob
 from nnlab.core.knobs import ParamError, ParamsBase, knob
 from nnlab.core.lab import Frame
@@ -31,139 +33,6 @@ GRAPH_LEVELS = ("op", "pass", "update")
 
 GRAPH_VIEWS = ("graph", "values")
 """What the plots show: the graph and the pass, or the table of nodes and the output over passes."""
-
-
-@dataclass(frozen=True)
-class Node:
-    """A leaf or an operation on earlier nodes."""
-
-    name: str
-    op: str
-    """"leaf" or a key of OPS."""
-    parents: tuple[int, ...] = ()
-    """Indices of the inputs, all earlier in the list."""
-    c: float = 0.0
-    """The constant of addc and mulc."""
-    param: bool = False
-    """A leaf that the update step moves."""
-
-
-def _others(a: list[Any], i: int) -> list[Any]:
-    return a[:i] + a[i + 1:]
-
-
-@dataclass(frozen=True)
-class Op:
-    """An operation: its value, the derivative by input i, and both as text."""
-
-    value: Callable[[list[float], float], float]
-    """(input values, constant) -> value."""
-    local: Callable[[list[float], float, float, int], float]
-    """(input values, own value, constant, input i) -> d(value)/d(input i)."""
-    label: Callable[[list[str], float], str]
-    """The formula with the inputs' names (or numbers)."""
-    dtext: Callable[[list[str], str, float, int], str]
-    """d(value)/d(input i) as a formula in the inputs' names and the node's name."""
-
-
-def _max_text(p: list[str], i: int, larger: bool) -> str:
-    return f"1 ({p[i]} is the larger)" if larger else f"0 ({_others(p, i)[0]} is the larger)"
-
-
-OPS: dict[str, Op] = {
-    # each op: its value and d(value)/d(input i) on the first line, both as text on the second
-    "add": Op(lambda a, c: sum(a), lambda a, v, c, i: 1.0,
-              lambda p, c: " + ".join(p), lambda p, n, c, i: "1"),
-    "sub": Op(lambda a, c: a[0] - a[1], lambda a, v, c, i: 1.0 if i == 0 else -1.0,
-              lambda p, c: f"{p[0]} - {p[1]}", lambda p, n, c, i: "1" if i == 0 else "-1"),
-    "mul": Op(lambda a, c: math.prod(a), lambda a, v, c, i: math.prod(_others(a, i)),
-              lambda p, c: "*".join(p), lambda p, n, c, i: "*".join(_others(p, i))),
-    # the max routes to its larger input, to the first one on a tie (the notes leave ties open)
-    "max": Op(lambda a, c: max(a), lambda a, v, c, i: 1.0 if i == a.index(max(a)) else 0.0,
-              lambda p, c: f"max({p[0]}, {p[1]})", lambda p, n, c, i: "[larger]"),
-    "neg": Op(lambda a, c: -a[0], lambda a, v, c, i: -1.0,
-              lambda p, c: f"-{p[0]}", lambda p, n, c, i: "-1"),
-    "exp": Op(lambda a, c: float(np.exp(a[0])), lambda a, v, c, i: v,
-              lambda p, c: f"exp({p[0]})", lambda p, n, c, i: f"exp({p[0]})"),
-    "log": Op(lambda a, c: float(np.log(a[0])), lambda a, v, c, i: 1.0 / a[0],
-              lambda p, c: f"log({p[0]})", lambda p, n, c, i: f"1/{p[0]}"),
-    "sin": Op(lambda a, c: float(np.sin(a[0])), lambda a, v, c, i: float(np.cos(a[0])),
-              lambda p, c: f"sin({p[0]})", lambda p, n, c, i: f"cos({p[0]})"),
-    "sigmoid": Op(lambda a, c: float(1.0 / (1.0 + np.exp(-a[0]))), lambda a, v, c, i: v * (1.0 - v),
-                  lambda p, c: f"sigmoid({p[0]})", lambda p, n, c, i: f"{n}(1 - {n})"),
-    "square": Op(lambda a, c: a[0] * a[0], lambda a, v, c, i: 2.0 * a[0],
-                 lambda p, c: f"{p[0]}^2", lambda p, n, c, i: f"2{p[0]}"),
-    "recip": Op(lambda a, c: 1.0 / a[0], lambda a, v, c, i: -1.0 / (a[0] * a[0]),
-                lambda p, c: f"1/{p[0]}", lambda p, n, c, i: f"-1/{p[0]}^2"),
-    "addc": Op(lambda a, c: a[0] + c, lambda a, v, c, i: 1.0,
-               lambda p, c: f"{p[0]} + {c:g}", lambda p, n, c, i: "1"),
-    "mulc": Op(lambda a, c: c * a[0], lambda a, v, c, i: c,
-               lambda p, c: f"{c:g}*{p[0]}", lambda p, n, c, i: f"{c:g}"),
-    "half_square": Op(lambda a, c: 0.5 * a[0] * a[0], lambda a, v, c, i: a[0],
-                      lambda p, c: f"{p[0]}^2/2", lambda p, n, c, i: p[0]),
-}
-"""Every operation a node can apply."""
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named expression: its nodes in topological order and the default values of its leaves."""
-
-    formula: str
-    source: str
-    nodes: tuple[Node, ...]
-    defaults: tuple[float, ...]
-    """One value per leaf, in leaf order."""
-
-    @property
-    def leaves(self) -> tuple[int, ...]:
-        return tuple(i for i, n in enumerate(self.nodes) if n.op == "leaf")
-
-    @property
-    def leaf_names(self) -> tuple[str, ...]:
-        return tuple(self.nodes[i].name for i in self.leaves)
-
-
-def _preset(formula: str, source: str, leaves: str, params: str, defaults: tuple[float, ...],
-            ops: list[tuple[str, str, str, float]]) -> Preset:
-    """Leaves by name (`params` the moved ones), then ops (name, op, input names, constant)."""
-    nodes = [Node(n, "leaf", param=n in params.split()) for n in leaves.split()]
-    index = {n.name: i for i, n in enumerate(nodes)}
-    for name, op, inputs, c in ops:
-        nodes.append(Node(name, op, tuple(index[p] for p in inputs.split()), c))
-        index[name] = len(nodes) - 1
-    return Preset(formula, source, tuple(nodes), defaults)
-
-
-PRESETS: dict[str, Preset] = {
-    "add_mul": _preset("f = (x + y) z", "EE notes Fig. 11: f = 20, grads z 5, w 4, x 4, y 4", "x y z", "x y z",
-                       (2.0, 3.0, 4.0), [("w", "add", "x y", 0), ("f", "mul", "w z", 0)]),
-    "sigmoid_neuron": _preset(
-        "f = 1/(1 + exp(-(w0 x0 + w1 x1 + w2)))", "EE notes Fig. 13: 1, -1, 0.37, 1.37, 0.73; back 0.2 at the sum",
-        "w0 x0 w1 x1 w2", "w0 w1 w2", (2.0, -1.0, -3.0, -2.0, -3.0),
-        [("p0", "mul", "w0 x0", 0), ("p1", "mul", "w1 x1", 0), ("s", "add", "p0 p1 w2", 0),
-         ("n", "mulc", "s", -1.0), ("e", "exp", "n", 0), ("a", "addc", "e", 1.0), ("f", "recip", "a", 0)]),
-    "softplus": _preset("y = log(1 + exp(x))", "EE notes Fig. 15: dy/dx = sigmoid(x)", "x", "x", (1.0,),
-                        [("ex", "exp", "x", 0), ("a", "addc", "ex", 1.0), ("y", "log", "a", 0)]),
-    # y fans out to three paths; at x=1, y=2, z=3 the max routes to y + z, so the x*y path carries 0:
-    # df/dy = m + y (through the add) + 0 = 5 + 2 = 7, df/dz = 2, df/dx = 0
-    "gates": _preset("f = max(x y, y + z) y", "EE notes: add distributes, mul switches, max routes", "x y z",
-                     "x y z", (1.0, 2.0, 3.0),
-                     [("p", "mul", "x y", 0), ("s", "add", "y z", 0), ("m", "max", "p s", 0),
-                      ("f", "mul", "m y", 0)]),
-    "regularized_logistic": _preset(
-        "L_reg = (sigmoid(w x + b) - t)^2/2 + lambda w^2/2",
-        "EE notes Fig. 18: dL/dw = (sigma - t) sigma' x + lambda w, dL/db = (sigma - t) sigma'",
-        "x t w b lambda", "w b", (1.5, 1.0, 0.5, -0.2, 0.1),
-        [("wx", "mul", "w x", 0), ("z", "add", "wx b", 0), ("y", "sigmoid", "z", 0), ("g", "sub", "y t", 0),
-         ("L", "half_square", "g", 0), ("R", "half_square", "w", 0), ("lR", "mul", "lambda R", 0),
-         ("Lreg", "add", "L lR", 0)]),
-    "var_op": _preset("E = (a b + sin a)^2", "Var/Op lectures: a is shared by two paths", "a b", "a b",
-                      (1.2, -0.7),
-                      [("ab", "mul", "a b", 0), ("s", "sin", "a", 0), ("u", "add", "ab s", 0),
-                       ("E", "square", "u", 0)]),
-}
-"""The expressions of the course, by the name the `expression` knob takes."""
 
 
 @dataclass(frozen=True)
@@ -196,20 +65,9 @@ class GraphParams(ParamsBase):
         return self.values or PRESETS[self.expression].defaults
 
 
-def node_value(node: Node, inputs: list[float]) -> float:
-    """The value of an operation node from the values of its inputs."""
-    with np.errstate(all="ignore"):
-        return OPS[node.op].value(inputs, node.c)
-
-
-def forward(expression: str, values: tuple[float, ...]) -> list[float]:
-    """Every node's value for the given leaf values (the plain forward pass, for finite differences)."""
-    nodes = PRESETS[expression].nodes
-    out: list[float] = []
-    leaf = iter(values)
-    for n in nodes:
-        out.append(float(next(leaf)) if n.op == "leaf" else node_value(n, [out[p] for p in n.parents]))
-    return out
+def _max_text(p: list[str], i: int, larger: bool) -> str:
+    other = p[1 - i]
+    return f"1 ({p[i]} is the larger)" if larger else f"0 ({other} is the larger)"
 
 
 def _f(v: float | None) -> str:
