@@ -22,10 +22,15 @@ def scale(values: np.ndarray, limit: float | None = None) -> np.ndarray:
     return np.clip(np.nan_to_num(v / m), -1.0, 1.0)
 
 
-def fit(values: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resample a 2-D array (nearest) to at most width columns and 2*height pixel rows."""
+def fit(values: np.ndarray, width: int, height: int, grow: bool = False) -> np.ndarray:
+    """Resample a 2-D array (nearest) to at most width columns and 2*height pixel rows; with `grow`,
+    a smaller array is first enlarged by a whole factor (square blocks of pixels) to fill that space."""
     v = np.asarray(values, dtype=np.float64)
     rows, cols = v.shape
+    if grow and rows and cols:
+        k = max(1, min(width // cols, (2 * height) // rows))
+        v = np.repeat(np.repeat(v, k, axis=0), k, axis=1)
+        rows, cols = v.shape
     out_cols = max(1, min(cols, width))
     out_rows = max(2, min(rows + rows % 2, 2 * height))
     ri = np.minimum((np.arange(out_rows) * rows / out_rows).astype(np.int64), rows - 1)

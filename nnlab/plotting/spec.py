@@ -76,6 +76,8 @@ class Picture:
     """Colour roles of classes: values then hold class index + confidence in [0, 1) (a decision map)."""
     marks: tuple[tuple[float, float, str, str], ...] = ()
     """Characters drawn over the picture: (row, column) as fractions in [0, 1], the character, its role."""
+    grow: bool = False
+    """Enlarge a small array by a whole factor to fill the space (one block of pixels per entry)."""
 
 
 Piece = tuple[str, "str | None"]

@@ -19,7 +19,7 @@ def figure_text(fig: Figure | Picture | TextPanel, width: int = 100, height: int
     if isinstance(fig, TextPanel):
         return "\n".join([fig.title, *("".join(text for text, _ in row).rstrip() for row in fig.rows)])
     if isinstance(fig, Picture):
-        rows = ascii_rows(np.abs(scale(fit(fig.values, width, height - 2))))
+        rows = ascii_rows(np.abs(scale(fit(fig.values, width, height - 2, fig.grow))))
         return "\n".join([fig.title, *rows, fig.xlabel])
     plt.clear_figure()
     plt.plotsize(width, height)

@@ -110,7 +110,7 @@ class PlotView(Widget):
         strips = [Strip([Segment(pic.title, styles["title"]),
                          Segment("  " + "  ".join(pic.notes), styles["note"])]).adjust_cell_length(w)]
         body_h = max(h - 2, 1)
-        fitted = fit(pic.values, w, body_h)
+        fitted = fit(pic.values, w, body_h, pic.grow)
         s = np.clip(fitted - np.floor(fitted), 0.0, 1.0) if pic.classes else scale(fitted)
         if not pic.signed:
             s = np.clip(s, 0.0, 1.0)

@@ -58,6 +58,10 @@ def test_half_block_picture_scaling_and_ascii_fallback():
     s = scale(values)
     assert s.min() == -1.0 and s.max() == 0.5
     assert fit(np.zeros((10, 30)), 5, 2).shape == (4, 5)
+    grown = fit(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), 20, 5, grow=True)
+    assert grown.shape == (10, 6)
+    assert np.array_equal(grown[:3, :3], np.ones((3, 3))) and grown[-1, -1] == 6.0
+    assert fit(np.zeros((10, 30)), 5, 2, grow=True).shape == (4, 5)
     rows = ascii_rows(scale(np.array([[1.0, 0.0], [1.0, 0.0]])))
     assert rows == ["@ "]
 

@@ -219,6 +219,6 @@ def _values(model: Any, data: dict[str, Any]) -> tuple[tuple[str, str, str], ...
         name, arr = data["tensor"]
         rows.append(("changed", name.split(" ")[0], "x".join(str(s) for s in arr.shape)))
         if arr.size:
-            rows.append(("range", f"{_n(float(arr.min()))}..{_n(float(arr.max()))}",
-                         f"|.| {_n(float(np.sqrt((arr * arr).sum())))}"))
+            rows.append(("range", f"{float(arr.min()):.3g}..{float(arr.max()):.3g}", ""))
+            rows.append(("norm", _n(float(np.sqrt((arr * arr).sum()))), "|.|_2"))
     return tuple(rows)

@@ -16,7 +16,7 @@ class Inspector(Static):
     def show(self, rows: tuple[tuple[str, str, str], ...]) -> None:
         """Display the rows."""
         table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style="bold", no_wrap=True, min_width=max((len(r[0]) for r in rows), default=0))
         table.add_column(no_wrap=True)
         table.add_column(style="dim", no_wrap=True)
         for name, value, change in rows:

@@ -67,7 +67,7 @@ class ParamPanel(Widget):
     DEFAULT_CSS = """
     ParamPanel { layout: vertical; }
     ParamPanel > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
-    ParamPanel Grid { grid-size: 3; grid-columns: 12 8 1fr; grid-rows: 1; height: auto; }
+    ParamPanel Grid { grid-size: 3; grid-columns: 14 8 1fr; grid-rows: 1; height: auto; }
     ParamPanel .name { color: $text-muted; width: 100%; }
     ParamPanel .hint { color: $text-muted; padding-left: 1; width: 100%; }
     ParamPanel Select { column-span: 2; width: 100%; }
