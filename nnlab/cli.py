@@ -9,6 +9,7 @@ import argparse
 import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -227,6 +228,10 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 def cmd_app(ns: argparse.Namespace) -> int:
+    """The app. numpy's BLAS gets one thread unless the user set OPENBLAS_NUM_THREADS: beside the UI
+    thread on a small or shared machine, a second BLAS thread waits for a core at every barrier
+    (benchmarks/README.md, MLP caveats), and one thread costs little on these sizes."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from nnlab.scenario import ScenarioError, load
 
     name = ns.scenario or "neuron_hh_spike"
