@@ -1,0 +1,1 @@
+"""The Hopfield lab: Hebbian storage, asynchronous and synchronous recall, energy, capacity."""

@@ -1,0 +1,72 @@
+"""Hebbian weights, the energy and the update rule of a Hopfield network, in numpy (lectures 14-15).
+
+    W = (1/n) sum_s x_s x_s^T - I          (scaling "n", the lecture; 0 diagonal as x_i^2 = 1)
+    W = (1/N) sum_s x_s x_s^T, W_ii = 0    (scaling "N")
+    E = -1/2 x^T W x + b^T x
+    h_i = sum_j W_ij x_j;  x_i <- +1 if h_i > b_i, -1 if h_i < b_i, the tie rule at h_i = b_i
+
+Flipping unit i changes the energy by dE = -(x_i' - x_i)(h_i - b_i) <= 0 under the rule, so
+asynchronous updates never raise E. These are the reference forms the numba kernels are
+tested against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TIE_CODES = {"plus": 0, "keep": 1, "minus": 2}
+
+
+def hebbian(patterns: np.ndarray, scaling: str = "n") -> np.ndarray:
+    """W from (n, N) bipolar patterns; zeros when n = 0."""
+    n, N = patterns.shape
+    if n == 0:
+        return np.zeros((N, N))
+    W = patterns.T @ patterns / (n if scaling == "n" else N)
+    np.fill_diagonal(W, 0.0)
+    return W
+
+
+def energy(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> float:
+    """E = -1/2 x^T W x + b^T x."""
+    return float(-0.5 * x @ W @ x + b @ x)
+
+
+def rule(h: float, b: float, old: float, tie: str) -> float:
+    """The new state of a unit with net input h and threshold b."""
+    if h > b:
+        return 1.0
+    if h < b:
+        return -1.0
+    return {"plus": 1.0, "keep": old, "minus": -1.0}[tie]
+
+
+def overlaps(patterns: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """m_s = x_s . x / N for every stored pattern."""
+    return patterns @ x / x.size
+
+
+def softmax_update(patterns: np.ndarray, x: np.ndarray, beta: float, tie: str) -> tuple[np.ndarray, np.ndarray]:
+    """The modern (dense) memory's update x <- sgn(X^T softmax(beta X x)) and the softmax weights
+    (Ramsauer et al. 2020, with the sign for bipolar states; tie as the classical rule at 0)."""
+    if len(patterns) == 0:
+        return x.copy(), np.zeros(0)
+    s = beta * (patterns @ x)
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    h = patterns.T @ p
+    new = np.where(h > 0, 1.0, -1.0)
+    zero = h == 0
+    new[zero] = {"plus": 1.0, "keep": 0.0, "minus": -1.0}[tie]
+    if tie == "keep":
+        new[zero] = x[zero]
+    return new, p
+
+
+def modern_energy(patterns: np.ndarray, x: np.ndarray, beta: float) -> float:
+    """E = -(1/beta) log sum_s exp(beta x_s . x) (+ x.x/2, constant for bipolar states, left out)."""
+    if len(patterns) == 0:
+        return 0.0
+    s = beta * (patterns @ x)
+    m = s.max()
+    return float(-(m + np.log(np.exp(s - m).sum())) / beta)
