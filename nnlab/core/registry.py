@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from nnlab.core.knobs import ParamsBase
 from nnlab.core.backprop.params import params_class as backprop_params_class
+from nnlab.core.hopfield.params import HopfieldParams
 from nnlab.core.neuron.params import params_class as neuron_params_class
 
 
@@ -66,6 +67,15 @@ LABS: dict[str, LabSpec] = {
         model_path="nnlab.core.backprop.model:make_model",
         warmup_path="nnlab.core.backprop.kernels:warmup",
         default_scenario="backprop_xor",
+    ),
+    "hopfield": LabSpec(
+        name="hopfield",
+        title="Hopfield",
+        key="3",
+        params_class=lambda table: HopfieldParams,
+        model_path="nnlab.core.hopfield.model:make_model",
+        warmup_path="nnlab.core.hopfield.kernels:warmup",
+        default_scenario="hopfield_letters",
     ),
 }
 """Every lab, in tab order."""

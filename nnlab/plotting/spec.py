@@ -92,3 +92,25 @@ class TextPanel:
     rows: tuple[tuple[Piece, ...], ...]
     """Each row a sequence of (text, role) pieces; rows and pieces past the widget's size are cut."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One small picture of a Mosaic: values in [-1, 1] (a bipolar state: +1 on, -1 off)."""
+
+    label: str
+    values: np.ndarray
+    """(rows, cols)."""
+    highlight: tuple[int, int] | None = None
+    """(row, col) of a pixel drawn in the accent colour (the unit being updated, the edit cursor)."""
+
+
+@dataclass(frozen=True)
+class Mosaic:
+    """Small pictures side by side, each under its label, all enlarged by the same whole factor
+    (or shrunk alike when even one does not fit); tiles that find no room are counted in a note."""
+
+    title: str
+    tiles: tuple[Tile, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    xlabel: str = ""

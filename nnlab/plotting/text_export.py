@@ -11,11 +11,30 @@ import plotext as plt
 
 from nnlab.plotting.canvas import decimate
 from nnlab.plotting.picture import ascii_rows, fit, scale
-from nnlab.plotting.spec import Figure, Picture, TextPanel
+from nnlab.plotting.mosaic import arrange, pixel_rows
+from nnlab.plotting.spec import Figure, Mosaic, Picture, TextPanel
 
 
-def figure_text(fig: Figure | Picture | TextPanel, width: int = 100, height: int = 25) -> str:
+def mosaic_text(mos: Mosaic, width: int, height: int) -> str:
+    """A mosaic in ASCII: # on, . off, @ highlighted, one character per two pixel rows."""
+    grid = [[" "] * width for _ in range(height - 2)]
+    for p in arrange(mos, width, height - 2):
+        for r, (top, _, ht, _) in enumerate(pixel_rows(p)):
+            for c in range(min(p.width, width - p.x)):
+                grid[p.y + r][p.x + c] = "@" if ht[c] else "#" if top[c] > 0 else "."
+        if p.y + p.text_rows < len(grid):
+            for c, ch in enumerate(mos.tiles[p.index].label[: width - p.x]):
+                grid[p.y + p.text_rows][p.x + c] = ch
+    lines = ["".join(row).rstrip() for row in grid]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join([mos.title + ("  " + "  ".join(mos.notes) if mos.notes else ""), *lines, mos.xlabel]).rstrip()
+
+
+def figure_text(fig: Figure | Picture | TextPanel | Mosaic, width: int = 100, height: int = 25) -> str:
     """`fig` drawn by plotext in braille with axes, ticks, title and legend, without colour codes."""
+    if isinstance(fig, Mosaic):
+        return mosaic_text(fig, width, height)
     if isinstance(fig, TextPanel):
         return "\n".join([fig.title, *("".join(text for text, _ in row).rstrip() for row in fig.rows)])
     if isinstance(fig, Picture):

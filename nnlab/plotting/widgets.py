@@ -16,7 +16,8 @@ from textual.widget import Widget
 
 from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
 from nnlab.plotting.render import layout
-from nnlab.plotting.spec import ROLES, Figure, Picture, TextPanel
+from nnlab.plotting.mosaic import Placed, arrange, pixel_rows
+from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, TextPanel
 
 NO_COLOR = bool(os.environ.get("NO_COLOR"))
 
@@ -39,6 +40,7 @@ class PlotView(Widget):
         """Text shown while there is no figure (e.g. compile progress)."""
         self._strips: list[Strip] = []
         self._size = Size(0, 0)
+        self._placed: list[Placed] = []
 
     def set_figure(self, figure: Figure | Picture | TextPanel | None) -> None:
         """Draw `figure` from the next refresh."""
@@ -95,6 +97,9 @@ class PlotView(Widget):
             return
         if isinstance(self.figure, TextPanel):
             self._strips = self._text(self.figure, w, h)
+            return
+        if isinstance(self.figure, Mosaic):
+            self._strips = self._mosaic(self.figure, w, h)
             return
         styles = self._styles()
         rows = layout(self.figure, w, h)
@@ -157,6 +162,68 @@ class PlotView(Widget):
             strips.append(Strip(segs).adjust_cell_length(w))
         strips += [Strip.blank(w)] * (h - len(strips))
         return strips[:h]
+
+    def _mosaic(self, mos: Mosaic, w: int, h: int) -> list[Strip]:
+        styles = self._styles()
+        body_h = max(h - 1 - (1 if mos.xlabel else 0), 1)
+        self._placed = arrange(mos, w, body_h)
+        head = [Segment(mos.title, styles["title"])]
+        hidden = len(mos.tiles) - len(self._placed)
+        if hidden > 0:
+            head.append(Segment(f"  +{hidden} not shown", styles["warning"]))
+        if mos.notes:
+            head.append(Segment("  " + "  ".join(mos.notes), styles["note"]))
+        cells: list[list[tuple[str, Style]]] = [[(" ", styles[None])] * w for _ in range(body_h)]
+        if NO_COLOR:
+            def cell(top: float, bottom: float, ht: bool, hb: bool) -> tuple[str, Style]:
+                return ("@" if ht else "#" if top > 0 else "."), styles[None]
+        else:
+            v = self.app.theme_variables
+            bg = Color.parse(v.get("background", "#000000")).rgb
+            rgb = {name: Color.parse(v.get(name, "#ffffff")).rgb for name in ("primary", "foreground", "accent")}
+
+            def colour(x: float, lit: bool) -> RichColor:
+                if np.isnan(x):
+                    return RichColor.from_rgb(*bg)
+                if lit:
+                    return RichColor.from_rgb(*(rgb["accent"] if x > 0 else blend(bg, rgb["accent"], 0.45)))
+                if x > 0:
+                    return RichColor.from_rgb(*blend(bg, rgb["primary"], 0.25 + 0.75 * x))
+                return RichColor.from_rgb(*blend(bg, rgb["foreground"], 0.12 + 0.08 * abs(x)))
+
+            def cell(top: float, bottom: float, ht: bool, hb: bool) -> tuple[str, Style]:
+                return "▀", Style(color=colour(top, ht), bgcolor=colour(bottom, hb))
+        for p in self._placed:
+            for r, (top, bottom, ht, hb) in enumerate(pixel_rows(p)):
+                row = cells[p.y + r]
+                for c in range(p.width):
+                    if p.x + c < w:
+                        row[p.x + c] = cell(top[c], bottom[c], bool(ht[c]), bool(hb[c]))
+            label_y = p.y + p.text_rows
+            if label_y < body_h:
+                text = mos.tiles[p.index].label[: max(p.width, 1) + 1]
+                for c, ch in enumerate(text):
+                    if p.x + c < w:
+                        cells[label_y][p.x + c] = (ch, styles["dim"])
+        strips = [Strip(head).adjust_cell_length(w)]
+        for row in cells:
+            strips.append(Strip([Segment(ch, st) for ch, st in row]).simplify().adjust_cell_length(w))
+        if mos.xlabel:
+            strips.append(Strip([Segment(mos.xlabel, styles["dim"])]).adjust_cell_length(w))
+        strips += [Strip.blank(w)] * (h - len(strips))
+        return strips[:h]
+
+    def unit_at(self, x: int, y: int) -> tuple[int, int, int] | None:
+        """(tile index, row, col) of the mosaic unit under the widget cell (x, y), or None."""
+        if not isinstance(self.figure, Mosaic):
+            return None
+        for p in self._placed:
+            hit = p.unit_at(x, y - 1)
+            if hit is not None:
+                rows, cols = self.figure.tiles[p.index].values.shape
+                if hit[0] < rows and hit[1] < cols:
+                    return p.index, hit[0], hit[1]
+        return None
 
     def render_line(self, y: int) -> Strip:
         if not self._strips or self._size != self.size:

@@ -22,10 +22,10 @@ def rule_text(m: Any) -> str:
     if p.temperature > 0:
         return (f"P(x_i = +1) = 1 / (1 + exp(-2 (h_i - b) / T)), h_i = sum_j W_ij x_j, T = {p.temperature:g}, "
                 f"b = {p.bias:g}")
-    tie = {"plus": "+1", "keep": "unchanged", "minus": "-1"}[p.tie]
-    head = "x <- sgn(W x - b), every unit at once" if p.update == "sync" else \
-        "x_i <- +1 if h_i = sum_j W_ij x_j > b, -1 if below"
-    return f"{head}; at h_i = b: {tie};  E = -1/2 x^T W x + b^T x;  {weights_text(p)}"
+    tie = {"plus": "+1", "keep": "kept", "minus": "-1"}[p.tie]
+    head = "x <- sgn(W x - b) for every unit at once" if p.update == "sync" else \
+        "x_i <- sgn(h_i - b), h_i = sum_j W_ij x_j"
+    return f"{head} (tie {tie});  E = -1/2 x^T W x + b^T x"
 
 
 def numbers_text(m: Any) -> str:
@@ -34,12 +34,12 @@ def numbers_text(m: Any) -> str:
     if "unit" in d and not m.whole_steps:
         i = d["unit"]
         h = d["field"] + p.bias
-        return (f"h_{i} = {h:.4g} {'>=' if d['field'] >= 0 else '<'} b = {p.bias:g}: x_{i} = "
+        return (f"h_{i} = {h:.4g} {'>=' if d['field'] >= 0 else '<'} b = {p.bias:g}: x_{i} "
                 f"{'+1' if d['old'] > 0 else '-1'} -> {'+1' if d['new'] > 0 else '-1'};  "
-                f"dE = -(x' - x)(h - b) = {d['dE']:.4g};  E = {m.E.view()[-1]:.5g}")
+                f"dE = -(x'-x)(h-b) = {d['dE']:.4g};  E = {m.E.view()[-1]:.5g}")
     if "changed" in d:
         return f"{d['changed']} of {m.N} units changed;  E = {m.E.view()[-1]:.5g}"
-    return f"E = {m.E.view()[-1]:.5g} with {len(m.P)} stored patterns, N = {m.N}"
+    return f"{weights_text(p)}: {len(m.P)} patterns, N = {m.N};  E = {m.E.view()[-1]:.5g}"
 
 
 def recall_frame(m: Any) -> Frame:
@@ -49,12 +49,13 @@ def recall_frame(m: Any) -> Frame:
     n_stored = len(m.P)
     target = p.target if p.target < n_stored else 0
     overlap = float(m.P[target] @ m.x / m.N) if n_stored else float("nan")
-    rows = [("updates", f"{m.updates}", "steps" if m.whole_steps else f"sweep {m.sweeps} + {m.cursor}/{m.N}"),
+    rows = [("updates", f"{m.updates}", "steps" if m.whole_steps else f"sweep {m.sweeps}"),
             ("energy", f"{E[-1]:.5g}", f"{E[-1] - E[-2]:+.3g}" if len(E) > 1 else ""),
-            ("overlap", f"{overlap:.3f}" if n_stored else "-", m.names[target] if n_stored else "no patterns"),
-            ("stored", f"{n_stored}", f"N = {m.N}, load {n_stored / m.N:.3f}")]
+            ("overlap", f"{overlap:.3f}" if n_stored else "-", m.names[target] if n_stored else "none stored"),
+            ("stored", f"{n_stored}", f"load {n_stored / m.N:.3g}"),
+            ("N", f"{m.N}", "x".join(map(str, m.shape)))]
     if "unit" in m.last and not m.whole_steps:
-        rows.append(("unit", f"{m.last['unit']}", f"h - b = {m.last['field']:.3g}"))
+        rows.append(("unit", f"{m.last['unit']}", f"h-b {m.last['field']:.3g}"))
     data: dict[str, Any] = {
         "state": readonly(m.x), "probe": readonly(m.x0), "patterns": readonly(m.P), "names": m.names,
         "shape": m.shape, "unit": m.last_unit if not m.whole_steps else -1, "energy": E, "overlap": m.M.view(),

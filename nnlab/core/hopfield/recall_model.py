@@ -296,6 +296,16 @@ class RecallModel:
         self._restart()
         self.stage = f"stored the state as pattern {len(self.P) - 1}: {len(self.P)} patterns"
 
+    def load_pattern(self, k: int) -> None:
+        """Stored pattern k becomes the state."""
+        self.x = self.P[k].copy()
+        self._restart()
+        self.stage = f"the state is now {self.names[k]}"
+
+    def recalled_target(self) -> int:
+        """Index of the stored pattern the state equals, or -1."""
+        return recalled_index(self.P, self.x)
+
     def corrupt(self) -> None:
         """Flip round(noise N) random units of the state (at least one)."""
         from nnlab.core.hopfield.patterns import flip

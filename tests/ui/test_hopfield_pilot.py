@@ -1,0 +1,112 @@
+"""The Hopfield lab driven as a person uses it: keys, the draw mode, the mouse, and the readouts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnlab.plotting.spec import Mosaic
+from nnlab.plotting.widgets import PlotView
+from nnlab.scenario import load
+from nnlab.ui.app import NNLabApp
+
+from .conftest import idle, ready
+
+
+async def test_stepping_one_unit_a_sweep_and_back():
+    app = NNLabApp(load("hopfield_letters"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        assert lab.spec.name == "hopfield"
+        await pilot.press("n")
+        await pilot.pause()
+        assert lab.model.updates == 1
+        eq = " ".join(lab.frame.equation)
+        assert "h_" in eq and "dE" in eq
+        assert isinstance(lab.query_one("#plot-top", PlotView).figure, Mosaic)
+        await pilot.press("N")
+        await pilot.pause()
+        assert lab.model.updates == 100 and lab.model.sweeps == 1
+        await pilot.press("b")
+        await pilot.pause()
+        assert lab.model.updates == 1
+        await pilot.press("g", "N")
+        await pilot.pause()
+        await idle(pilot, app)
+        assert lab.model.stable and lab.model.recalled_target() == 0
+        assert "recalled H" in str(lab.query_one("#status").render())
+
+
+async def test_draw_store_corrupt_and_recall():
+    app = NNLabApp(load("hopfield_draw"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("d")
+        assert lab.cursor == 0
+        await pilot.press("space", "right", "space", "down", "space", "right", "right", "space")
+        await pilot.pause()
+        drawn = np.flatnonzero(lab.model.x > 0).tolist()
+        assert drawn == [0, 1, 11, 13]
+        await pilot.press("d", "a")
+        await pilot.pause()
+        assert lab.cursor is None and len(lab.model.P) == 1
+        await pilot.press("f")
+        await pilot.pause()
+        assert not np.array_equal(lab.model.x, lab.model.P[0])
+        await pilot.press("g", "N")
+        await idle(pilot, app)
+        x = lab.model.x
+        assert np.array_equal(x, lab.model.P[0]) or np.array_equal(x, -lab.model.P[0])
+
+
+async def test_space_is_a_pixel_while_drawing_and_run_otherwise():
+    app = NNLabApp(load("hopfield_draw"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("d", "space", "escape")
+        await pilot.pause()
+        assert lab.model.x[0] == 1.0 and lab.cursor is None
+        assert not lab.running
+
+
+async def test_clicking_the_state_toggles_a_pixel_and_a_pattern_loads_it():
+    app = NNLabApp(load("hopfield_letters"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        plot = lab.query_one("#plot-top", PlotView)
+        await pilot.pause()
+        state_tile = next(p for p in plot._placed if p.index == 1)
+        before = lab.model.x.copy()
+        await pilot.click(plot, offset=(state_tile.x, state_tile.y + 1))
+        await pilot.pause()
+        changed = np.flatnonzero(lab.model.x != before)
+        assert changed.tolist() == [0]
+        o_tile = next(p for p in plot._placed if p.index == 3)
+        await pilot.click(plot, offset=(o_tile.x + 2, o_tile.y + 2))
+        await pilot.pause()
+        assert np.array_equal(lab.model.x, lab.model.P[1])
+
+
+async def test_sync_cycle_is_named_and_capacity_runs_with_progress():
+    app = NNLabApp(load("hopfield_sync_cycle"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert lab.model.period == 2
+        assert "2-cycle" in str(lab.query_one("#status").render())
+    app = NNLabApp(load("hopfield_capacity", ["params.trials=10"]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("n")
+        await idle(pilot, app)
+        assert len(lab.model.rate) == 1
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert len(lab.model.rate) == 30
+        assert lab.query_one("#plot-top", PlotView).figure.title.startswith("recall rate")
