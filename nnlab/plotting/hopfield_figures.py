@@ -23,24 +23,27 @@ def _grid(x: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def state_mosaic(frame: Any, cursor: int | None = None) -> Mosaic:
     """Probe, state (the last updated unit, or the edit cursor, highlighted), the modern memory's
-    state, then every stored pattern with its overlap."""
+    state, then the stored patterns with their overlaps, the closest first."""
     d = frame.data
     shape = d["shape"]
     cols = shape[1]
     mark = cursor if cursor is not None else d["unit"]
     hl = (mark // cols, mark % cols) if mark is not None and mark >= 0 else None
-    state_label = "drawing (arrows, space)" if cursor is not None else "state"
+    state_label = "drawing" if cursor is not None else "state"
     tiles = [Tile("probe", _grid(d["probe"], shape)), Tile(state_label, _grid(d["state"], shape), hl)]
     if d["modern"] is not None:
         tiles.append(Tile("modern", _grid(d["modern"], shape)))
     N = len(d["state"])
-    for name, p in zip(d["names"], d["patterns"]):
-        tiles.append(Tile(f"{name} {p @ d['state'] / N:+.2f}", _grid(p, shape)))
+    m = d["patterns"] @ d["state"] / N if len(d["names"]) else np.zeros(0)
+    for k in np.argsort(-m, kind="stable"):
+        tiles.append(Tile(f"{d['names'][k]} {m[k]:+.2f}", _grid(d["patterns"][k], shape), key=int(k)))
     E = d["energy"]
     notes = (f"E = {E[-1]:.4g}", f"{len(d['names'])} stored, N = {N}")
-    return Mosaic("state and stored patterns (m = x_s.x/N)", tuple(tiles), notes,
-                  "bright: +1, dark: -1" + ("; the updated unit in the accent colour" if hl and cursor is None
-                                            else ""))
+    if cursor is not None:
+        caption = "drawing: arrows move the cursor (accent), space toggles, a stores, d ends"
+    else:
+        caption = "bright: +1, dark: -1" + ("; the updated unit in the accent colour" if hl else "")
+    return Mosaic("state and stored patterns (m = x_s.x/N)", tuple(tiles), notes, caption)
 
 
 def energy_figure(frame: Any) -> Figure:

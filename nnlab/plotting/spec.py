@@ -103,6 +103,8 @@ class Tile:
     """(rows, cols)."""
     highlight: tuple[int, int] | None = None
     """(row, col) of a pixel drawn in the accent colour (the unit being updated, the edit cursor)."""
+    key: int = -1
+    """What the tile stands for (e.g. the index of a stored pattern), for clicks."""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ async def test_clicking_the_state_toggles_a_pixel_and_a_pattern_loads_it():
         await pilot.pause()
         changed = np.flatnonzero(lab.model.x != before)
         assert changed.tolist() == [0]
-        o_tile = next(p for p in plot._placed if p.index == 3)
+        o_tile = next(p for p in plot._placed if plot.figure.tiles[p.index].key == 1)
         await pilot.click(plot, offset=(o_tile.x + 2, o_tile.y + 2))
         await pilot.pause()
         assert np.array_equal(lab.model.x, lab.model.P[1])

@@ -39,7 +39,8 @@ def numbers_text(m: Any) -> str:
                 f"dE = -(x'-x)(h-b) = {d['dE']:.4g};  E = {m.E.view()[-1]:.5g}")
     if "changed" in d:
         return f"{d['changed']} of {m.N} units changed;  E = {m.E.view()[-1]:.5g}"
-    return f"{weights_text(p)}: {len(m.P)} patterns, N = {m.N};  E = {m.E.view()[-1]:.5g}"
+    n = len(m.P)
+    return f"{weights_text(p)}: {n} pattern{'' if n == 1 else 's'}, N = {m.N};  E = {m.E.view()[-1]:.5g}"
 
 
 def recall_frame(m: Any) -> Frame:

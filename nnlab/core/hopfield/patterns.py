@@ -144,7 +144,7 @@ def stored_patterns(p: HopfieldParams, rng: np.random.Generator) -> PatternSet:
     if not p.patterns:
         shape = picture_shape(p.n_units)
         x = np.where(rng.random((p.n_patterns, p.n_units)) < 0.5, -1.0, 1.0)
-        return _checked(PatternSet(x, tuple(f"random {k + 1}" for k in range(p.n_patterns)), shape))
+        return _checked(PatternSet(x, tuple(f"#{k + 1}" for k in range(p.n_patterns)), shape))
     rows: list[np.ndarray] = []
     names: list[str] = []
     shape: tuple[int, int] | None = None

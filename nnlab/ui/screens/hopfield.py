@@ -198,12 +198,12 @@ class HopfieldLab(LabView):
         if hit is None:
             return
         tile, r, c = hit
-        extra = 1 if self.frame.data["modern"] is not None else 0
+        key = plot.figure.tiles[tile].key
         cols = self.model.shape[1]
         if tile == 1:
             if self.cursor is not None:
                 self.cursor = r * cols + c
             self._edit("toggle", r * cols + c)
-        elif tile >= 2 + extra:
-            self._edit("load_pattern", tile - 2 - extra)
+        elif key >= 0:
+            self._edit("load_pattern", key)
         event.stop()
