@@ -42,8 +42,9 @@ def state_mosaic(frame: Any, cursor: int | None = None) -> Mosaic:
     if cursor is not None:
         caption = "drawing: arrows move the cursor (accent), space toggles, a stores, d ends"
     else:
-        caption = "bright: +1, dark: -1" + ("; the updated unit in the accent colour" if hl else "")
-    return Mosaic("state and stored patterns (m = x_s.x/N)", tuple(tiles), notes, caption)
+        caption = ("bright: +1, dark: -1; labels: pattern and overlap m = x_s.x/N"
+                   + ("; the updated unit in the accent colour" if hl else ""))
+    return Mosaic("state & patterns", tuple(tiles), notes, caption)
 
 
 def energy_figure(frame: Any) -> Figure:

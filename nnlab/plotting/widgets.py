@@ -170,7 +170,9 @@ class PlotView(Widget):
         head = [Segment(mos.title, styles["title"])]
         hidden = len(mos.tiles) - len(self._placed)
         if hidden > 0:
-            head.append(Segment(f"  +{hidden} not shown", styles["warning"]))
+            head.append(Segment(f"  +{hidden} hidden", styles["warning"]))
+        if self._placed and self._placed[0].s > 1:
+            head.append(Segment(f"  1/{self._placed[0].s} scale", styles["warning"]))
         if mos.notes:
             head.append(Segment("  " + "  ".join(mos.notes), styles["note"]))
         cells: list[list[tuple[str, Style]]] = [[(" ", styles[None])] * w for _ in range(body_h)]

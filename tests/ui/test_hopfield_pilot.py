@@ -110,3 +110,18 @@ async def test_sync_cycle_is_named_and_capacity_runs_with_progress():
         await idle(pilot, app)
         assert len(lab.model.rate) == 30
         assert lab.query_one("#plot-top", PlotView).figure.title.startswith("recall rate")
+
+
+async def test_a_large_network_is_drawn_shrunk_and_says_so():
+    app = NNLabApp(load("hopfield_letters", ["params.patterns=[]", "params.n_patterns=20",
+                                             "params.n_units=16384"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        plot = lab.query_one("#plot-top", PlotView)
+        await pilot.pause()
+        assert plot._placed[0].s > 1
+        assert "scale" in plot.render_line(0).text
+        await pilot.press("n")
+        await pilot.pause()
+        assert lab.model.updates == 1
