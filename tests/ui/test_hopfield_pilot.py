@@ -114,7 +114,7 @@ async def test_sync_cycle_is_named_and_capacity_runs_with_progress():
 
 async def test_a_large_network_is_drawn_shrunk_and_says_so():
     app = NNLabApp(load("hopfield_letters", ["params.patterns=[]", "params.n_patterns=20",
-                                             "params.n_units=16384"]))
+                                             "params.n_units=4096"]))
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
         lab = app.lab()

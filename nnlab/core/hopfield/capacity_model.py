@@ -19,6 +19,8 @@ from nnlab.core.hopfield.network import TIE_CODES
 from nnlab.core.hopfield.params import HopfieldParams
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 
+WEIGHT_BUDGET = 1 << 24
+"""Weights held at once while sweeping (trials are batched so that their W fit: 128 MiB)."""
 AGS_CAPACITY = 0.138
 """Critical load n/N of random patterns (Amit, Gutfreund & Sompolinsky 1985)."""
 
@@ -65,10 +67,14 @@ class CapacityModel:
         ok = np.zeros(p.trials, np.bool_)
         ov = np.zeros(p.trials)
         mok = np.zeros(p.trials, np.bool_)
-        W = np.matmul(P.transpose(0, 2, 1), P) / (n if p.scaling == "n" else N)
-        W[:, np.arange(N), np.arange(N)] = 0.0
-        kernels.capacity_trials(P, W, x0, p.bias, TIE_CODES[p.tie], p.max_sweeps,
-                                int(self.rng.integers(2**31 - 1)), p.memory != "classic", p.beta, ok, ov, mok)
+        chunk = max(1, WEIGHT_BUDGET // (N * N))
+        for a in range(0, p.trials, chunk):
+            sl = slice(a, min(a + chunk, p.trials))
+            W = np.matmul(P[sl].transpose(0, 2, 1), P[sl]) / (n if p.scaling == "n" else N)
+            W[:, np.arange(N), np.arange(N)] = 0.0
+            kernels.capacity_trials(P[sl], W, x0[sl], p.bias, TIE_CODES[p.tie], p.max_sweeps,
+                                    int(self.rng.integers(2**31 - 1)), p.memory != "classic", p.beta, ok[sl],
+                                    ov[sl], mok[sl])
         self.rate.append(float(ok.mean()))
         self.overlap.append(float(ov.mean()))
         if p.memory != "classic":

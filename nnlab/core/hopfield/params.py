@@ -42,8 +42,8 @@ class HopfieldParams(ParamsBase):
                            lo=5, hi=64, live=False)
     n_patterns: int = knob(0, "random patterns stored when `patterns` is empty (0: none, e.g. to draw)", lo=0,
                            hi=10_000, live=False)
-    n_units: int = knob(100, "units N of random patterns (and of the canvas when nothing is stored)", lo=4,
-                        hi=16_384, live=False)
+    n_units: int = knob(100, "units N of random patterns (and of the canvas when nothing is stored); W has N^2 "
+                        "entries", lo=4, hi=4096, live=False)
     scaling: str = knob("n", "Hebbian scale: n gives W = (1/n) sum x x^T - I (the lecture); N gives (1/N) sum "
                         "x x^T with a zero diagonal", choices=("n", "N"), live=False)
     bias: float = knob(0.0, "threshold b of every unit: x_i = +1 iff sum_j W_ij x_j >= b", lo=-100.0, hi=100.0)
