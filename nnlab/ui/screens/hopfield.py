@@ -53,7 +53,8 @@ probes with round(noise N) bits flipped; the rate of exact recall. The critical 
 `d` draw: arrows move the cursor, space or Enter toggles the pixel, the mouse toggles the
 pixel clicked; `d` or Escape ends drawing. `a` stores the state as a new pattern, `f` flips
 a `noise` fraction of its units, `x` clears it, `p` sets it to the next stored pattern
-(or click a stored pattern). `v` next view: state, energy, overlap, weights.
+(or click a stored pattern). `v` next view: state, energy, overlap, weights. `e` exports the
+traces; the `.npz` holds `patterns`, so a scenario can load your drawings as a pattern file.
 
 Try: `hopfield_letters`, `hopfield_sync_cycle`, `hopfield_capacity`, `hopfield_draw`.
 """
