@@ -227,7 +227,7 @@ def test_tied_autoencoder_stays_tied_and_learns():
     assert m.hist["loss"][-1] < 0.2 * first
 
 
-# -- the numba kernel against the numpy operations (a second implementation) ------------------------
+# -- the numba kernel and the BLAS path against the numpy operations (second implementations) -------
 KERNEL_CASES = [
     dict(dataset="xor", layers=(2, 3, 1), optimizer=opt) for opt in ("sgd", "momentum", "nesterov", "adagrad",
                                                                      "rmsprop", "adam")
@@ -244,26 +244,15 @@ KERNEL_CASES = [
 ]
 
 
+@pytest.mark.parametrize("path", ["kernel", "blas"])
 @pytest.mark.parametrize("kw", KERNEL_CASES, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
-def test_kernel_epochs_match_the_stepped_operations(kw):
+def test_whole_epochs_match_the_stepped_operations(kw, path, monkeypatch):
+    """The numba kernel and the BLAS path (second implementations) against the per-operation engine."""
+    if path == "blas":
+        monkeypatch.setattr("nnlab.core.backprop.mlp_model.KERNEL_MAX_WEIGHTS", 0)
     a = model(**kw)
     b = model(**kw)
-    assert a.uses_kernel()
-    for _ in range(3):
-        a.advance(1)
-        while b.epoch == a.epoch - 1:
-            b.step(2)
-    assert b.theta == pytest.approx(a.theta, rel=1e-10, abs=1e-12)
-    assert b.hist["loss"] == pytest.approx(a.hist["loss"], rel=1e-10)
-    assert np.array(b.batch_loss) == pytest.approx(np.array(a.batch_loss), rel=1e-10)
-
-
-@pytest.mark.parametrize("kw", KERNEL_CASES, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
-def test_blas_epochs_match_the_stepped_operations(kw, monkeypatch):
-    monkeypatch.setattr("nnlab.core.backprop.mlp_model.KERNEL_MAX_WEIGHTS", 0)
-    a = model(**kw)
-    b = model(**kw)
-    assert not a.uses_kernel()
+    assert a.uses_kernel() == (path == "kernel")
     for _ in range(3):
         a.advance(1)
         while b.epoch == a.epoch - 1:
