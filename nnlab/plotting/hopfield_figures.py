@@ -58,7 +58,9 @@ def energy_figure(frame: Any) -> Figure:
         series.append(Series(low.astype(np.float64), E[low], kind="points", role="success", label="lowered"))
     unit = "step" if d["whole_steps"] else "unit update"
     notes = (f"E = {E[-1]:.5g}", f"{len(low)} of {len(E) - 1} updates lowered it")
-    return Figure("energy E = -1/2 x^T W x + b^T x", tuple(series), padded(0.0, max(len(E) - 1, 1), 0.0),
+    title = ("energy E = -(1/beta) log sum_s exp(beta x_s.x)" if d.get("modern_only") else
+             "energy E = -1/2 x^T W x + b^T x")
+    return Figure(title, tuple(series), padded(0.0, max(len(E) - 1, 1), 0.0),
                   data_range(E), xlabel=unit, notes=notes)
 
 

@@ -306,10 +306,13 @@ class LabView(Widget, can_focus=True):
         self._set_error("")
         self._start_run(self.remaining_steps())
 
-    def _start_run(self, steps: int) -> None:
+    def _start_run(self, steps: int, frame_every: int = 0) -> None:
+        """Run `steps` steps in a worker: paced by `pace()`, or as fast as possible with a frame every
+        `frame_every` steps when that is given."""
         if steps <= 0:
             return
-        self._start_worker(partial(self._run_thread, steps, self.pace()))
+        pace = None if frame_every else self.pace()
+        self._start_worker(partial(self._run_thread, steps, pace, frame_every or 1))
 
     def _start_worker(self, work: Any) -> None:
         """Hand the model to a thread worker; it posts RunFinished when it gives the model back."""
@@ -328,11 +331,11 @@ class LabView(Widget, can_focus=True):
         except Exception as exc:  # shown to the user as a message, never as a traceback
             self.post_message(RunFinished(model.frame(), model, True, f"the step stopped: {exc}"))
 
-    def _run_thread(self, steps: int, pace: float | None, stop: threading.Event) -> None:
+    def _run_thread(self, steps: int, pace: float | None, frame_every: int, stop: threading.Event) -> None:
         model = self._run_model
         try:
             result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
-                         frame_every=1 if pace is None else 0, pace=pace)
+                         frame_every=frame_every if pace is None else 0, pace=pace)
             self.post_message(RunFinished(model.frame(), model, result.stopped, result.blowup))
         except Exception as exc:  # shown to the user as a message, never as a traceback
             self.post_message(RunFinished(model.frame(), model, True, f"the run stopped: {exc}"))

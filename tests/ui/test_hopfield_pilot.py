@@ -8,8 +8,18 @@ from nnlab.plotting.spec import Mosaic
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import load
 from nnlab.ui.app import NNLabApp
+from nnlab.ui.messages import ParamsChanged
 
 from .conftest import idle, ready
+
+
+async def ready_again(pilot, lab, N: int) -> None:
+    for _ in range(200):
+        if lab.model is not None and lab.model.N == N and lab.frame is not None:
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the model was never rebuilt")
 
 
 async def test_stepping_one_unit_a_sweep_and_back():
@@ -125,3 +135,31 @@ async def test_a_large_network_is_drawn_shrunk_and_says_so():
         await pilot.press("n")
         await pilot.pause()
         assert lab.model.updates == 1
+
+
+async def test_the_draw_cursor_does_not_outlive_a_smaller_network():
+    app = NNLabApp(load("hopfield_draw"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("d", *["down"] * 9, "space")
+        await pilot.pause()
+        assert lab.cursor == 90
+        lab.post_message(ParamsChanged(lab.params.replace(n_units=49)))
+        await ready_again(pilot, lab, 49)
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert lab.cursor is None
+
+
+async def test_until_stable_at_a_temperature_can_be_stopped():
+    app = NNLabApp(load("hopfield_temperature", ["params.max_sweeps=100000"]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("g", "N")
+        await pilot.pause(0.3)
+        assert lab.running
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert 0 < lab.model.sweeps < 100000

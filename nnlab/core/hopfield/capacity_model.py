@@ -16,11 +16,14 @@ import numpy as np
 
 from nnlab.core.hopfield import kernels
 from nnlab.core.hopfield.network import TIE_CODES
-from nnlab.core.hopfield.params import HopfieldParams
+from nnlab.core.hopfield.network import hebbian
+from nnlab.core.hopfield.params import HopfieldParams, max_patterns
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 
 WEIGHT_BUDGET = 1 << 24
 """Weights held at once while sweeping (trials are batched so that their W fit: 128 MiB)."""
+ORDERS = 16
+"""Random unit orders drawn per trial; sweep s uses order s mod 16 (recall rarely takes more)."""
 AGS_CAPACITY = 0.138
 """Critical load n/N of random patterns (Amit, Gutfreund & Sompolinsky 1985)."""
 
@@ -32,7 +35,7 @@ class CapacityModel:
         self.params = params
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.ns = np.arange(1, int(params.max_load * params.n_units) + 1)
+        self.ns = np.arange(1, max_patterns(params.max_load, params.n_units) + 1)
         self.rate: list[float] = []
         self.overlap: list[float] = []
         self.modern_rate: list[float] = []
@@ -59,22 +62,23 @@ class CapacityModel:
         p = self.params
         n = int(self.ns[len(self.rate)])
         N = p.n_units
-        P = np.where(self.rng.random((p.trials, n, N)) < 0.5, -1.0, 1.0)
-        x0 = P[:, 0, :].copy()
         k = int(round(p.noise * N))
-        for t in range(p.trials):
-            x0[t, self.rng.choice(N, size=k, replace=False)] *= -1.0
         ok = np.zeros(p.trials, np.bool_)
         ov = np.zeros(p.trials)
         mok = np.zeros(p.trials, np.bool_)
         chunk = max(1, WEIGHT_BUDGET // (N * N))
+        sweeps = min(p.max_sweeps, ORDERS)
         for a in range(0, p.trials, chunk):
             sl = slice(a, min(a + chunk, p.trials))
-            W = np.matmul(P[sl].transpose(0, 2, 1), P[sl]) / (n if p.scaling == "n" else N)
-            W[:, np.arange(N), np.arange(N)] = 0.0
-            kernels.capacity_trials(P[sl], W, x0[sl], p.bias, TIE_CODES[p.tie], p.max_sweeps,
-                                    int(self.rng.integers(2**31 - 1)), p.memory != "classic", p.beta, ok[sl],
-                                    ov[sl], mok[sl])
+            t = sl.stop - sl.start
+            P = np.where(self.rng.random((t, n, N)) < 0.5, -1.0, 1.0)
+            x0 = P[:, 0, :].copy()
+            for i in range(t):
+                x0[i, self.rng.choice(N, size=k, replace=False)] *= -1.0
+            W = np.stack([hebbian(P[i], p.scaling) for i in range(t)])
+            keys = self.rng.random((t, sweeps, N))
+            kernels.capacity_trials(P, W, x0, keys, p.bias, TIE_CODES[p.tie], p.max_sweeps, p.memory != "classic",
+                                    p.beta, ok[sl], ov[sl], mok[sl])
         self.rate.append(float(ok.mean()))
         self.overlap.append(float(ov.mean()))
         if p.memory != "classic":

@@ -59,10 +59,11 @@ def recall_frame(m: Any) -> Frame:
         rows.append(("unit", f"{m.last['unit']}", f"h-b {m.last['field']:.3g}"))
     data: dict[str, Any] = {
         "state": readonly(m.x.copy()), "probe": readonly(m.x0), "patterns": readonly(m.P), "names": m.names,
-        "shape": m.shape, "unit": m.last_unit if not m.whole_steps else -1, "energy": E, "overlap": m.M.view(),
+        "shape": m.shape, "unit": m.last_unit if not m.whole_steps else -1, "energy": readonly(E),
+        "overlap": readonly(m.M.view()),
         "lowered": np.flatnonzero(np.diff(E) < 0) + 1 if len(E) > 1 else np.zeros(0, np.int64),
         "W": m.W, "target": target, "whole_steps": m.whole_steps, "memory": p.memory,
-        "modern": None if m.y is None else readonly(m.y.copy()), "modern_energy": m.EM.view(),
+        "modern": None if m.y is None else readonly(m.y.copy()), "modern_energy": readonly(m.EM.view()), "modern_only": m.modern_only,
         "finished": m.finished(), "period": m.period,
     }
     return Frame(t=float(m.updates), step=m.updates, stage=m.stage, equation=(rule_text(m), numbers_text(m)),

@@ -1,9 +1,10 @@
 """Numba kernels of the Hopfield lab: unit updates with their energy and overlaps, synchronous steps,
-recall until stable, and the capacity sweep's trials.
+the modern memory's step, recall until stable, and the capacity sweep's trials.
 
-The rule and the energy are those of `network` (its docstring has the equations): h_i =
-sum_j W_ij x_j, x_i <- +1 above the threshold b_i, -1 below, the tie rule at it (0 plus, 1 keep,
-2 minus). At temperature T > 0 a unit is +1 with probability 1 / (1 + exp(-2 (h_i - b_i) / T))
+Arrays are float64: W (N, N), b and x (N,), P (n, N) of +1/-1. Random numbers come from the
+caller (the model's Generator). The rule and the energy are those of `network` (its docstring
+has the equations): h_i = sum_j W_ij x_j, x_i <- +1 above the threshold b_i, -1 below, the tie
+rule at it (0 plus, 1 keep, 2 minus). At temperature T > 0 a unit is +1 with probability 1 / (1 + exp(-2 (h_i - b_i) / T))
 (Glauber dynamics), using the uniform draw given for it. W must have a zero diagonal.
 """
 
@@ -18,6 +19,7 @@ from nnlab.core._jit import njit
 
 @njit
 def _decide(d: float, old: float, tie: int, T: float, u: float) -> float:
+    """The new state of a unit whose net input exceeds its threshold by d (old: its state; u: its draw)."""
     if T > 0.0:
         z = -2.0 * d / T
         p = 1.0 / (1.0 + np.exp(z)) if z < 700.0 else 0.0
@@ -86,14 +88,13 @@ def sync_step(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, T: float, u
 
 
 @njit
-def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_sweeps: int, sequential: bool) -> int:
-    """Asynchronous sweeps (a new random order each, from numba's generator, unless sequential) until a
-    sweep changes nothing; returns the sweeps taken, or -1 when max_sweeps passed without settling."""
+def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_sweeps: int, keys: np.ndarray) -> int:
+    """Asynchronous sweeps until a sweep changes nothing; returns the sweeps taken, or -1 when max_sweeps
+    passed without settling. Sweep s visits the units in the order argsort(keys[s % len(keys)]) (keys:
+    (S, N) uniform draws made by the caller)."""
     N = x.size
-    order = np.arange(N)
     for sweep in range(max_sweeps):
-        if not sequential:
-            np.random.shuffle(order)
+        order = np.argsort(keys[sweep % keys.shape[0]])
         flips = 0
         for k in range(N):
             i = order[k]
@@ -110,51 +111,64 @@ def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_swee
 
 
 @njit
-def modern_recall(P: np.ndarray, x: np.ndarray, beta: float, tie: int, max_steps: int) -> int:
-    """x <- sgn(P^T softmax(beta P x)) until it stops changing; returns the steps, or -1."""
+def modern_step(P: np.ndarray, x: np.ndarray, beta: float, tie: int, out: np.ndarray, weights: np.ndarray) -> int:
+    """One update of the dense memory into `out`: out = sgn(P^T softmax(beta P x)) (P: (n, N) stored patterns;
+    the tie rule where the sum is exactly 0); the softmax goes into `weights`. Returns the units changed."""
     n, N = P.shape
-    s = np.empty(n)
-    for step in range(max_steps):
-        top = -np.inf
-        for a in range(n):
-            acc = 0.0
-            for j in range(N):
-                acc += P[a, j] * x[j]
-            s[a] = beta * acc
-            if s[a] > top:
-                top = s[a]
-        total = 0.0
-        for a in range(n):
-            s[a] = np.exp(s[a] - top)
-            total += s[a]
-        changed = 0
+    if n == 0:
+        out[:] = x
+        return 0
+    top = -np.inf
+    for a in range(n):
+        acc = 0.0
         for j in range(N):
-            h = 0.0
-            for a in range(n):
-                h += P[a, j] * s[a]
-            new = _decide(h / total, x[j], tie, 0.0, 0.0)
-            if new != x[j]:
-                x[j] = new
-                changed += 1
+            acc += P[a, j] * x[j]
+        weights[a] = beta * acc
+        if weights[a] > top:
+            top = weights[a]
+    total = 0.0
+    for a in range(n):
+        weights[a] = np.exp(weights[a] - top)
+        total += weights[a]
+    changed = 0
+    for a in range(n):
+        weights[a] /= total
+    for j in range(N):
+        h = 0.0
+        for a in range(n):
+            h += P[a, j] * weights[a]
+        out[j] = _decide(h, x[j], tie, 0.0, 0.0)
+        if out[j] != x[j]:
+            changed += 1
+    return changed
+
+
+@njit
+def modern_recall(P: np.ndarray, x: np.ndarray, beta: float, tie: int, max_steps: int) -> int:
+    """`modern_step` until nothing changes, in place; returns the steps, or -1."""
+    out = np.empty_like(x)
+    weights = np.empty(P.shape[0])
+    for step in range(max_steps):
+        changed = modern_step(P, x, beta, tie, out, weights)
+        x[:] = out
         if changed == 0:
             return step + 1
     return -1
 
 
 @njit
-def capacity_trials(P: np.ndarray, W: np.ndarray, x0: np.ndarray, b: float, tie: int, max_sweeps: int, seed: int,
-                    modern: bool, beta: float, success: np.ndarray, overlap: np.ndarray,
+def capacity_trials(P: np.ndarray, W: np.ndarray, x0: np.ndarray, keys: np.ndarray, b: float, tie: int,
+                    max_sweeps: int, modern: bool, beta: float, success: np.ndarray, overlap: np.ndarray,
                     modern_success: np.ndarray) -> None:
-    """Trial t has stored the patterns P[t] (n x N) in the weights W[t] (zero diagonal), starts from
-    x0[t] and recalls asynchronously in random order until stable; success[t] is True when it ends
-    exactly on P[t, 0], overlap[t] is its final overlap with P[t, 0]. With `modern`, the dense
-    memory recalls from the same start too (modern_success[t])."""
-    np.random.seed(seed)
+    """Trial t has stored the patterns P[t] ((n, N)) in the weights W[t] ((N, N), zero diagonal), starts
+    from x0[t] and recalls asynchronously in the random orders keys[t] ((S, N), see `recall_async`) until
+    stable; success[t] is True when it ends exactly on P[t, 0], overlap[t] is its final overlap with
+    P[t, 0]. With `modern`, the dense memory recalls from the same start too (modern_success[t])."""
     trials, n, N = P.shape
     bv = np.full(N, b)
     for t in range(trials):
         x = x0[t].copy()
-        recall_async(W[t], bv, x, tie, max_sweeps, False)
+        recall_async(W[t], bv, x, tie, max_sweeps, keys[t])
         same = True
         acc = 0.0
         for j in range(N):
@@ -190,7 +204,7 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
     sync_step(W, b, x, 0, 0.0, np.zeros(4), np.zeros(4))
     if progress:
         progress(2, 3, "capacity_trials")
-    capacity_trials(P[None, :, :].copy(), W[None, :, :].copy(), P.copy(), 0.0, 0, 5, 0, True, 1.0,
-                    np.zeros(1, np.bool_), np.zeros(1), np.zeros(1, np.bool_))
+    capacity_trials(P[None, :, :].copy(), W[None, :, :].copy(), P.copy(), np.zeros((1, 2, 4)), 0.0, 0, 5, True,
+                    1.0, np.zeros(1, np.bool_), np.zeros(1), np.zeros(1, np.bool_))
     if progress:
         progress(3, 3, "ready")

@@ -8,6 +8,7 @@ other sign).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from nnlab.core.knobs import ParamError, ParamsBase, knob
@@ -22,6 +23,13 @@ HOPFIELD_VIEWS = ("state", "energy", "overlap", "weights", "capacity")
 """What the upper plot shows."""
 
 PATTERN_FILE_SUFFIXES = (".npz", ".txt", ".pat")
+MAX_UNITS = 4096
+"""Largest network: W has N^2 entries (128 MiB at 4096)."""
+
+
+def max_patterns(load: float, N: int) -> int:
+    """The largest n with n / N <= load (rounding error forgiven: 0.29 * 100 gives 29)."""
+    return math.floor(load * N + 1e-9)
 
 
 def is_pattern_file(item: str) -> bool:
@@ -43,7 +51,7 @@ class HopfieldParams(ParamsBase):
     n_patterns: int = knob(0, "random patterns stored when `patterns` is empty (0: none, e.g. to draw)", lo=0,
                            hi=10_000, live=False)
     n_units: int = knob(100, "units N of random patterns (and of the canvas when nothing is stored); W has N^2 "
-                        "entries", lo=4, hi=4096, live=False)
+                        "entries", lo=4, hi=MAX_UNITS, live=False)
     scaling: str = knob("n", "Hebbian scale: n gives W = (1/n) sum x x^T - I (the lecture); N gives (1/N) sum "
                         "x x^T with a zero diagonal", choices=("n", "N"), live=False)
     bias: float = knob(0.0, "threshold b of every unit: x_i = +1 iff sum_j W_ij x_j >= b", lo=-100.0, hi=100.0)
@@ -60,8 +68,8 @@ class HopfieldParams(ParamsBase):
                       "blank (every unit -1)", choices=PROBES, live=False)
     target: int = knob(0, "index of the stored pattern the probe starts from (0 = the first)", lo=0, hi=10_000,
                        live=False)
-    noise: float = knob(0.2, "fraction of the units flipped (exactly round(noise N) of them)", lo=0.0, hi=1.0,
-                        live=False)
+    noise: float = knob(0.2, "fraction of the units flipped, exactly round(noise N) of them, by the probe (r "
+                        "draws it again) and by the f key", lo=0.0, hi=1.0)
     region: str = knob("bottom", "occluded region: bottom, top, left or right part of the picture",
                        choices=("bottom", "top", "left", "right"), live=False)
     occlude: float = knob(0.5, "occluded fraction of the picture (its bits set at random)", lo=0.0, hi=1.0,
@@ -102,11 +110,13 @@ class HopfieldParams(ParamsBase):
             out.add("mixture")
         if self.memory == "classic":
             out.add("beta")
+        if self.memory == "modern":
+            out |= {"temperature", "update", "order", "bias", "scaling"}
         if self.experiment == "recall":
             out |= {"trials", "max_load"}
         else:
             out |= {"patterns", "glyph_size", "n_patterns", "probe", "target", "region", "occlude", "mixture",
-                    "order"}
+                    "order", "temperature", "update"}
         return frozenset(out)
 
     def check(self) -> None:
@@ -115,7 +125,7 @@ class HopfieldParams(ParamsBase):
                 raise ParamError("patterns", "letters A-Z, digits 0-9 or pattern files (.npz, .txt, .pat)",
                                  f'"{item}"')
         if self.experiment == "capacity":
-            if int(self.max_load * self.n_units) < 1:
+            if max_patterns(self.max_load, self.n_units) < 1:
                 raise ParamError("max_load", f"at least 1/N = {1 / self.n_units:.3g} (one pattern) for N = "
                                  f"{self.n_units}", f"{self.max_load:g}")
             return

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nnlab.core.hopfield.glyphs import glyph
-from nnlab.core.hopfield.params import HopfieldParams, is_pattern_file
+from nnlab.core.hopfield.params import MAX_UNITS, HopfieldParams, is_pattern_file
 
 ON = "#X1+"
 OFF = ".-0o"
@@ -167,9 +167,12 @@ def stored_patterns(p: HopfieldParams, rng: np.random.Generator) -> PatternSet:
 
 
 def _checked(ps: PatternSet) -> PatternSet:
+    if ps.N > MAX_UNITS:
+        raise PatternError(f"patterns: expected at most {MAX_UNITS} units (W has N^2 entries), found "
+                           f"{ps.shape[0]}x{ps.shape[1]} = {ps.N}")
     if ps.n > ps.N:
-        raise PatternError(f"patterns: {ps.n} patterns for {ps.N} units: a Hopfield network of N units can store "
-                           f"at most about 0.14 N = {int(0.138 * ps.N)}; use fewer patterns or more units")
+        raise PatternError(f"patterns: expected at most N = {ps.N} patterns, found {ps.n} (recall already fails "
+                           f"beyond about 0.138 N = {0.138 * ps.N:.0f})")
     return ps
 
 

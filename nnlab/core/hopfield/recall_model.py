@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.hopfield import kernels
-from nnlab.core.hopfield.network import TIE_CODES, energy, hebbian, modern_energy, softmax_update
+from nnlab.core.hopfield.network import TIE_CODES, energy, hebbian, modern_energy
 from nnlab.core.hopfield.params import HopfieldParams
-from nnlab.core.hopfield.patterns import PatternSet, make_probe, stored_patterns
+from nnlab.core.hopfield.patterns import PatternSet, flip, make_probe, stored_patterns
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.traces import Trace
 
@@ -115,9 +115,17 @@ class RecallModel:
         return self.params.max_sweeps * self.N
 
     def set_params(self, params: HopfieldParams) -> None:
+        """A live change: a new threshold changes E itself, so the state becomes a new start; a new tie
+        rule or temperature may unsettle a settled state."""
+        old = self.params
         self.params = params
-        if self.stable and (params.temperature > 0 or params.tie != "plus"):
+        if params.bias != old.bias:
+            self._restart()
+            self.stage = f"threshold b = {params.bias:g}: the energy is measured anew from here"
+        elif (params.tie, params.temperature) != (old.tie, old.temperature):
             self.stable = False
+            self.period = 0
+            self.seen = {self.x.tobytes(): self.sweeps}
 
     @property
     def whole_steps(self) -> bool:
@@ -163,7 +171,7 @@ class RecallModel:
     def _begin_sweep(self) -> None:
         p = self.params
         self.order = self.rng.permutation(self.N) if p.order == "random" else np.arange(self.N)
-        self.u = self.rng.random(self.N) if p.temperature > 0 else np.zeros(self.N)
+        self.u = self.rng.random(self.N)
         self.sweep_flips = 0
 
     def _async(self, k: int) -> None:
@@ -191,9 +199,10 @@ class RecallModel:
         self.cursor += k
         i = int(units[-1])
         self.last_unit = i
+        before_last = e_out[-2] if k > 1 else e_before
+        self.last = {"unit": i, "field": float(field[-1]), "old": float(x_old), "new": float(self.x[i]),
+                     "dE": float(E_after - before_last)}
         if k == 1:
-            self.last = {"unit": i, "field": float(field[0]), "old": float(x_old), "new": float(self.x[i]),
-                         "dE": float(E_after - e_before)}
             self.stage = self._unit_text()
         if self.cursor >= self.N:
             self.cursor = 0
@@ -211,7 +220,7 @@ class RecallModel:
 
     def _sync_step(self) -> None:
         p = self.params
-        u = self.rng.random(self.N) if p.temperature > 0 else np.zeros(self.N)
+        u = self.rng.random(self.N)
         new = np.empty(self.N)
         changed = kernels.sync_step(self.W, self.b, self.x, TIE_CODES[p.tie], p.temperature, u, new)
         self.x = new
@@ -229,9 +238,14 @@ class RecallModel:
         if self.finished():
             self.stage = self._end_text()
 
+    def _modern_update(self, x: np.ndarray) -> tuple[np.ndarray, int]:
+        new = np.empty(self.N)
+        changed = kernels.modern_step(self.P if len(self.P) else np.zeros((0, self.N)), x, self.params.beta,
+                                      TIE_CODES[self.params.tie], new, np.empty(len(self.P)))
+        return new, changed
+
     def _modern_step(self) -> None:
-        new, _ = softmax_update(self.P, self.x, self.params.beta, self.params.tie)
-        changed = int((new != self.x).sum())
+        new, changed = self._modern_update(self.x)
         self.x = new
         self._record_whole(changed)
         self.stable = changed == 0
@@ -248,8 +262,7 @@ class RecallModel:
         self.last = {"changed": changed}
 
     def _modern_companion(self) -> None:
-        new, _ = softmax_update(self.P, self.y, self.params.beta, self.params.tie)
-        self.y = new
+        self.y, _ = self._modern_update(self.y)
         self.EM.append([modern_energy(self.P, self.y, self.params.beta)])
 
     # -- text -------------------------------------------------------------------------------------
@@ -308,8 +321,6 @@ class RecallModel:
 
     def corrupt(self) -> None:
         """Flip round(noise N) random units of the state (at least one)."""
-        from nnlab.core.hopfield.patterns import flip
-
         self.x = flip(self.x, max(self.params.noise, 1.0 / self.N), self.rng)
         self._restart()
         self.stage = f"flipped {int(round(max(self.params.noise, 1.0 / self.N) * self.N))} units at random"

@@ -94,7 +94,14 @@ class HopfieldLab(LabView):
         return f"{unit} {frame.step}"
 
     def figures(self, frame: Any) -> tuple[Any, Any]:
+        if not self._cursor_ok():
+            self.cursor = None
         return hopfield_figures(frame, self.view, self.cursor)
+
+    def _cursor_ok(self) -> bool:
+        """True while drawing on a recall model that has the cursor's unit (a rebuild may remove it)."""
+        m = self.model
+        return self.cursor is not None and m is not None and not self.capacity() and self.cursor < m.N
 
     def help_markdown(self) -> str:
         return HELP
@@ -105,7 +112,14 @@ class HopfieldLab(LabView):
     def step_mode(self, level: int) -> str:
         if self.capacity():
             return "run" if level > 0 else "worker"
-        return "worker" if self.model.step_levels()[level] == "stable" else "inline"
+        return "inline"
+
+    def _step(self, level: int) -> None:
+        """The "stable" size runs through the runner, a frame a sweep: it shows progress and space stops it."""
+        if self.model is None or self.running or self.capacity() or self.model.step_levels()[level] != "stable":
+            super()._step(level)
+            return
+        self._start_run(self.remaining_steps(), frame_every=1 if self.model.whole_steps else self.model.N)
 
     def remaining_steps(self) -> int:
         m = self.model
@@ -175,7 +189,7 @@ class HopfieldLab(LabView):
         super().action_focus_lab()
 
     def on_key(self, event: events.Key) -> None:
-        if self.cursor is None or event.key not in EDIT_KEYS or self.model is None:
+        if event.key not in EDIT_KEYS or not self._cursor_ok():
             return
         event.stop()
         event.prevent_default()
@@ -189,7 +203,7 @@ class HopfieldLab(LabView):
         self.show_frame(self.model.frame())
 
     def on_click(self, event: events.Click) -> None:
-        if self.model is None or self.capacity() or self.frame is None:
+        if self.model is None or self.capacity() or self.frame is None or self.running:
             return
         plot = self.query_one("#plot-top", PlotView)
         offset = event.get_content_offset(plot)
