@@ -307,7 +307,7 @@ class RecallModel:
         self.names = self.names + (f"drawn {len(self.P)}",)
         self.W = hebbian(self.P, self.params.scaling)
         self._restart()
-        self.stage = f"stored the state as pattern {len(self.P) - 1}: {len(self.P)} patterns"
+        self.stage = f"stored the state as pattern {len(self.P) - 1} ({self.names[-1]}); {len(self.P)} stored"
 
     def load_pattern(self, k: int) -> None:
         """Stored pattern k becomes the state."""
