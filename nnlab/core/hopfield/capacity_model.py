@@ -76,8 +76,8 @@ class CapacityModel:
             for i in range(t):
                 x0[i, self.rng.choice(N, size=k, replace=False)] *= -1.0
             W = np.stack([hebbian(P[i], p.scaling) for i in range(t)])
-            keys = self.rng.random((t, sweeps, N))
-            kernels.capacity_trials(P, W, x0, keys, p.bias, TIE_CODES[p.tie], p.max_sweeps, p.memory != "classic",
+            orders = np.argsort(self.rng.random((t, sweeps, N)), axis=-1)
+            kernels.capacity_trials(P, W, x0, orders, p.bias, TIE_CODES[p.tie], p.max_sweeps, p.memory != "classic",
                                     p.beta, ok[sl], ov[sl], mok[sl])
         self.rate.append(float(ok.mean()))
         self.overlap.append(float(ov.mean()))

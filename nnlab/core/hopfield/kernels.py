@@ -35,7 +35,7 @@ def _decide(d: float, old: float, tie: int, T: float, u: float) -> float:
     return -1.0
 
 
-@njit
+@njit(fastmath={"reassoc", "contract"})
 def async_updates(W: np.ndarray, b: np.ndarray, x: np.ndarray, units: np.ndarray, tie: int, T: float,
                   u: np.ndarray, P: np.ndarray, m: np.ndarray, E: float, energy_out: np.ndarray,
                   overlap_out: np.ndarray, field_out: np.ndarray, flipped_out: np.ndarray) -> float:
@@ -71,7 +71,7 @@ def async_updates(W: np.ndarray, b: np.ndarray, x: np.ndarray, units: np.ndarray
     return E
 
 
-@njit
+@njit(fastmath={"reassoc", "contract"})
 def sync_step(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, T: float, u: np.ndarray,
               out: np.ndarray) -> int:
     """Every unit at once from the same state x into `out`; returns the number of units that changed."""
@@ -87,14 +87,14 @@ def sync_step(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, T: float, u
     return changed
 
 
-@njit
-def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_sweeps: int, keys: np.ndarray) -> int:
+@njit(fastmath={"reassoc", "contract"})
+def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_sweeps: int, orders: np.ndarray) -> int:
     """Asynchronous sweeps until a sweep changes nothing; returns the sweeps taken, or -1 when max_sweeps
-    passed without settling. Sweep s visits the units in the order argsort(keys[s % len(keys)]) (keys:
-    (S, N) uniform draws made by the caller)."""
+    passed without settling. Sweep s visits the units in the order orders[s % len(orders)] (orders:
+    (S, N) permutations drawn by the caller)."""
     N = x.size
     for sweep in range(max_sweeps):
-        order = np.argsort(keys[sweep % keys.shape[0]])
+        order = orders[sweep % orders.shape[0]]
         flips = 0
         for k in range(N):
             i = order[k]
@@ -110,7 +110,7 @@ def recall_async(W: np.ndarray, b: np.ndarray, x: np.ndarray, tie: int, max_swee
     return -1
 
 
-@njit
+@njit(fastmath={"reassoc", "contract"})
 def modern_step(P: np.ndarray, x: np.ndarray, beta: float, tie: int, out: np.ndarray, weights: np.ndarray) -> int:
     """One update of the dense memory into `out`: out = sgn(P^T softmax(beta P x)) (P: (n, N) stored patterns;
     the tie rule where the sum is exactly 0); the softmax goes into `weights`. Returns the units changed."""
@@ -157,18 +157,18 @@ def modern_recall(P: np.ndarray, x: np.ndarray, beta: float, tie: int, max_steps
 
 
 @njit
-def capacity_trials(P: np.ndarray, W: np.ndarray, x0: np.ndarray, keys: np.ndarray, b: float, tie: int,
+def capacity_trials(P: np.ndarray, W: np.ndarray, x0: np.ndarray, orders: np.ndarray, b: float, tie: int,
                     max_sweeps: int, modern: bool, beta: float, success: np.ndarray, overlap: np.ndarray,
                     modern_success: np.ndarray) -> None:
     """Trial t has stored the patterns P[t] ((n, N)) in the weights W[t] ((N, N), zero diagonal), starts
-    from x0[t] and recalls asynchronously in the random orders keys[t] ((S, N), see `recall_async`) until
+    from x0[t] and recalls asynchronously in the random orders orders[t] ((S, N), see `recall_async`) until
     stable; success[t] is True when it ends exactly on P[t, 0], overlap[t] is its final overlap with
     P[t, 0]. With `modern`, the dense memory recalls from the same start too (modern_success[t])."""
     trials, n, N = P.shape
     bv = np.full(N, b)
     for t in range(trials):
         x = x0[t].copy()
-        recall_async(W[t], bv, x, tie, max_sweeps, keys[t])
+        recall_async(W[t], bv, x, tie, max_sweeps, orders[t])
         same = True
         acc = 0.0
         for j in range(N):
@@ -204,7 +204,7 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
     sync_step(W, b, x, 0, 0.0, np.zeros(4), np.zeros(4))
     if progress:
         progress(2, 3, "capacity_trials")
-    capacity_trials(P[None, :, :].copy(), W[None, :, :].copy(), P.copy(), np.zeros((1, 2, 4)), 0.0, 0, 5, True,
-                    1.0, np.zeros(1, np.bool_), np.zeros(1), np.zeros(1, np.bool_))
+    capacity_trials(P[None, :, :].copy(), W[None, :, :].copy(), P.copy(), np.zeros((1, 2, 4), np.int64), 0.0, 0,
+                    5, True, 1.0, np.zeros(1, np.bool_), np.zeros(1), np.zeros(1, np.bool_))
     if progress:
         progress(3, 3, "ready")

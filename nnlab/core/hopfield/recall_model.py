@@ -153,6 +153,9 @@ class RecallModel:
     def advance(self, n: int) -> int:
         """n unit updates (async) or n whole steps; fewer when the state settles first."""
         done = 0
+        rows = min(n, self.default_steps())
+        for trace in (self.E, self.M, self.flips):
+            trace.reserve(rows)
         while done < n and not self.finished():
             k = 1 if self.whole_steps else min(n - done, self.N - self.cursor)
             self._advance_units(k)
