@@ -17,6 +17,18 @@ from nnlab.core.backprop.ops import Net
 from nnlab.core.backprop.optimizers import update
 
 
+def _activate_into(name: str, u: np.ndarray, h: np.ndarray) -> None:
+    """h = f(u) written into h (the elementwise activations; softmax and logistic via `network.activate`)."""
+    if name == "relu":
+        np.maximum(u, 0, out=h)
+    elif name == "tanh":
+        np.tanh(u, out=h)
+    elif name == "identity":
+        h[...] = u
+    else:
+        h[...] = activate(name, u)
+
+
 def _slope_into(name: str, u: np.ndarray, h: np.ndarray, d: np.ndarray) -> None:
     """d *= f'(u) of a hidden activation, in place."""
     if name == "relu":
@@ -54,19 +66,21 @@ def train_batches_blas(net: Net, theta: np.ndarray, grad: np.ndarray, m: np.ndar
     mean = net.reduction == "mean"
     lam = net.weight_decay
     n = len(order)
+    views: dict[int, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {}
+    sgd = net.optimizer == "sgd"
     for k in range(first, last):
         start = k * batch
         bsz = min(n, start + batch) - start
         idx = order[start: start + bsz]
-        hk = [v[:bsz] for v in h]
-        uk = [v[:bsz] for v in u]
-        dk = [v[:bsz] for v in d]
+        if bsz not in views:
+            views[bsz] = ([v[:bsz] for v in h], [v[:bsz] for v in u], [v[:bsz] for v in d])
+        hk, uk, dk = views[bsz]
         np.take(x, idx, axis=0, out=hk[0], mode="clip")
         masks = {}
         for l in range(1, L + 1):
             np.matmul(hk[l - 1], W[l - 1].T, out=uk[l])
             uk[l] += b[l - 1]
-            hk[l][...] = activate(net.output if l == L else net.hidden, uk[l])
+            _activate_into(net.output if l == L else net.hidden, uk[l], hk[l])
             if p > 0 and l < L:
                 masks[l] = (drop_u[start: start + bsz, cols[l - 1]: cols[l]] >= p) * dt.type(keep)
                 hk[l] *= masks[l]
@@ -88,5 +102,9 @@ def train_batches_blas(net: Net, theta: np.ndarray, grad: np.ndarray, m: np.ndar
                 else:
                     _slope_into(net.hidden, uk[l - 1], hk[l - 1], dk[l - 1])
         t += 1
-        update(net.optimizer, net.convex, theta, grad, m, a, t, net.lr, net.beta1, net.beta2, net.delta)
+        if sgd:
+            grad *= net.lr
+            theta -= grad
+        else:
+            update(net.optimizer, net.convex, theta, grad, m, a, t, net.lr, net.beta1, net.beta2, net.delta)
     return t
