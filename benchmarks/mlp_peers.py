@@ -6,9 +6,9 @@
     update    W <- W - lr dW,  b <- b - lr db                        (plain SGD, lr 0.1)
 
 One epoch: the training set in a fresh random order, in batches of 64 (the last one partial).
-W[l] has shape (units out, units in), as nnlab's W[l] and torch's `Linear.weight`. nnlab and
-numpy compute in float64 (numpy also in float32, as a what-if); PyTorch in float32 (its normal
-use) and in float64, with its default threads and with one. Every peer starts
+W[l] has shape (units out, units in), as nnlab's W[l] and torch's `Linear.weight`. nnlab runs in
+float64 (its default) and with `precision="float32"` (PyTorch's precision); the numpy loop in both;
+PyTorch in float32 (its normal use) and in float64, with its default threads and with one. Every peer starts
 from the same weights (nnlab's He initialisation, copied into the others); each draws its own
 order per epoch. For the agreement check, `agreement()` trains one epoch of every peer from the
 same weights in nnlab's order and compares the weights.
@@ -126,39 +126,51 @@ def write_npz(x: np.ndarray, labels: np.ndarray, directory: str | None = None) -
 
 
 # -- nnlab --------------------------------------------------------------------------------------------
-def nnlab_params(spec: MLPSpec, data_file: str | None) -> Any:
+def nnlab_params(spec: MLPSpec, data_file: str | None, precision: str = "float64") -> Any:
     from nnlab.core.backprop.params import MLPParams
 
     common = dict(layers=tuple(spec.layers), activation="relu", output="softmax", loss="cce", init="he",
-                  optimizer="sgd", lr=spec.lr, batch_size=spec.batch, shuffle=True, test_fraction=0.0)
+                  optimizer="sgd", lr=spec.lr, batch_size=spec.batch, shuffle=True, test_fraction=0.0,
+                  precision=precision)
     if spec.name == "digits":
         return MLPParams(dataset="digits", **common)
     return MLPParams(dataset="file", data_file=data_file, **common)
 
 
-def nnlab_model(spec: MLPSpec, data_file: str | None, batch_size: int | None = None) -> Any:
-    """A fresh nnlab MLPModel of the workload (seed spec.seed: always the same initial weights)."""
+def nnlab_model(spec: MLPSpec, data_file: str | None, batch_size: int | None = None,
+                precision: str = "float64") -> Any:
+    """A fresh nnlab MLPModel of the workload (seed spec.seed: always the same initial weights, in either
+    precision: the canonical weights are float64)."""
     from nnlab.core.backprop.mlp_model import MLPModel
 
-    p = nnlab_params(spec, data_file)
+    p = nnlab_params(spec, data_file, precision)
     if batch_size is not None:
         p = p.replace(batch_size=batch_size)
     return MLPModel(p, spec.seed)
 
 
 def nnlab_path(model: Any) -> str:
-    return "numba kernel" if model.uses_kernel() else "numpy BLAS batch operations"
+    """The path nnlab's whole epochs take: the numba kernel (float64, small layers), numpy's BLAS
+    (`blas_epoch`, large layers or float32), or operation by operation (batch norm, tied weights)."""
+    if model.uses_kernel():
+        return "numba kernel"
+    lay = model.net.layout
+    if lay.batchnorm or lay.tied:
+        return "numpy batch operations (BatchPass)"
+    return f"numpy BLAS ({model.params.precision})"
 
 
-def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str, blas: int | None = None) -> Peer:
-    """nnlab `train_epoch()` (training only) or `advance(1)` (training plus the lab's per-epoch evaluation).
+def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str, blas: int | None = None,
+               precision: str = "float64") -> Peer:
+    """nnlab `train_epoch()` (training only) or `advance(1)` (training plus the lab's per-epoch evaluation),
+    in float64 (nnlab's default) or float32 (`precision="float32"`).
 
     `blas` sets numpy's OpenBLAS threads for this peer (None: numpy's default).
     """
 
     def setup() -> Callable[[], dict[str, Any]]:
         blas_threads(blas or BLAS_DEFAULT_THREADS)
-        m = nnlab_model(spec, data_file)
+        m = nnlab_model(spec, data_file, precision=precision)
 
         def run() -> dict[str, Any]:
             if how == "train_epoch":
@@ -170,13 +182,16 @@ def nnlab_peer(spec: MLPSpec, data_file: str | None, how: str, blas: int | None 
         return run
 
     label = "nnlab MLPModel.train_epoch()" if how == "train_epoch" else "nnlab MLPModel.advance(1)"
+    label += f", {precision}"
     note = ("training only" if how == "train_epoch" else
-            "as the lab runs an epoch: training, then loss and accuracy on the training set")
-    method = how
+            "as the lab runs an epoch: training, then loss and accuracy on the training set (float64)")
+    if precision == "float32":
+        note += "; precision=\"float32\": weights copied to float32 and back around the epoch"
+    method = how if precision == "float64" else f"{how}_f32"
     if blas is not None:
         label += f", BLAS {blas} thread" + ("s" if blas > 1 else "")
         note += f"; numpy's OpenBLAS limited to {blas} thread(s)"
-        method = f"{how}_blas{blas}"
+        method = f"{method}_blas{blas}"
     return Peer(label, setup, "nnlab", method, spec.units, note)
 
 
@@ -214,7 +229,7 @@ def numpy_weights(init: dict[str, np.ndarray], dtype: str = "float64") -> tuple[
 
 def numpy_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str, np.ndarray],
                dtype: str = "float64", blas: int | None = None) -> Peer:
-    """The numpy loop in float64 (nnlab's precision) or float32 (a what-if: BLAS at twice the width)."""
+    """The numpy loop in float64 (nnlab's default precision) or float32 (PyTorch's)."""
     xd = x.astype(dtype)
 
     def setup() -> Callable[[], dict[str, Any]]:
@@ -230,9 +245,6 @@ def numpy_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str,
 
     label = f"numpy {dtype}, vectorised, Python loop over batches"
     note = "forward, softmax-CE backward, SGD; no loss value computed"
-    if dtype != "float64":
-        label += " (what-if)"
-        note += "; not nnlab's precision: shows what float32 BLAS would give"
     if blas is not None:
         label += f", BLAS {blas} thread" + ("s" if blas > 1 else "")
         note += f"; OpenBLAS limited to {blas} thread(s)"
@@ -335,19 +347,22 @@ def torch_peer(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, init: dict[str,
 
 
 def peers(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, data_file: str | None) -> list[Peer]:
-    """Every peer of one workload, nnlab first. Where nnlab takes its numpy path, nnlab and the numpy
-    loop also run with numpy's OpenBLAS limited to 1 thread."""
+    """Every peer of one workload, nnlab first. Where nnlab's float64 epochs take numpy's BLAS (layers
+    too large for the kernel), nnlab and the numpy loop also run with numpy's OpenBLAS limited to 1 thread,
+    in both precisions."""
     m = nnlab_model(spec, data_file)
     init = m.tensors()
     one_thread = not m.uses_kernel() and BLAS_DEFAULT_THREADS is not None and BLAS_DEFAULT_THREADS > 1
-    out = [nnlab_peer(spec, data_file, "train_epoch"), nnlab_peer(spec, data_file, "advance")]
+    out = [nnlab_peer(spec, data_file, how, precision=prec) for how in ("train_epoch", "advance")
+           for prec in ("float64", "float32")]
     if one_thread:
-        out.append(nnlab_peer(spec, data_file, "train_epoch", blas=1))
+        out += [nnlab_peer(spec, data_file, "train_epoch", blas=1),
+                nnlab_peer(spec, data_file, "train_epoch", blas=1, precision="float32")]
     out.append(numpy_peer(spec, x, labels, init))
+    out.append(numpy_peer(spec, x, labels, init, "float32"))
     if one_thread:
-        out.append(numpy_peer(spec, x, labels, init, blas=1))
+        out += [numpy_peer(spec, x, labels, init, blas=1), numpy_peer(spec, x, labels, init, "float32", blas=1)]
     return out + [
-        numpy_peer(spec, x, labels, init, "float32"),
         torch_peer(spec, x, labels, init, "float32", None),
         torch_peer(spec, x, labels, init, "float32", 1),
         torch_peer(spec, x, labels, init, "float64", None),
@@ -380,15 +395,23 @@ def agreement(spec: MLPSpec, x: np.ndarray, labels: np.ndarray, data_file: str |
     ref = m.tensors()
     m2 = nnlab_model(spec, data_file)
     m2.advance(1)
+    m32 = nnlab_model(spec, data_file, precision="float32")
+    same_init = max_diff(init, m32.tensors()) == 0.0
+    m32._begin_epoch()
+    same_order = bool(np.array_equal(m32.order, order))
+    m32.train_epoch()
     change = max_diff(ref, init)
     out: dict[str, Any] = {
         "nnlab_path": nnlab_path(m),
+        "nnlab_float32_path": nnlab_path(m32),
+        "nnlab_float32_same_initial_weights_and_order": same_init and same_order,
         "data_identical_to_nnlab_train_set": same_x and same_labels,
         "max_abs_weight_change_in_the_epoch": change,
         "max_abs_weight": max(float(np.abs(v).max()) for v in ref.values()),
         "nnlab_train_loss_after_epoch": m2.hist["loss"][-1],
         "nnlab_train_acc_after_epoch": m2.hist["train_acc"][-1],
-        "max_abs_weight_diff": {"nnlab advance(1)": max_diff(ref, m2.tensors())},
+        "max_abs_weight_diff": {"nnlab advance(1)": max_diff(ref, m2.tensors()),
+                                "nnlab float32": max_diff(ref, m32.tensors())},
     }
     Ws, bs = numpy_weights(init)
     numpy_epoch(Ws, bs, x, labels, order, spec.batch, spec.lr)
