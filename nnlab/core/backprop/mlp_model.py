@@ -85,6 +85,7 @@ class MLPModel:
         self.dnorm: list[np.ndarray] = []
         self.ops_done = 0
         self._x32: tuple[np.ndarray, np.ndarray] | None = None
+        self._labels: tuple[np.ndarray | None] | None = None
         self.shadows = {o: MLPModel(params.replace(optimizer=o, compare=()), seed) for o in params.compare
                         if o != params.optimizer}
         self._evaluate()
@@ -306,7 +307,7 @@ class MLPModel:
         self.batch = last
 
     def _blas(self, first: int, last: int) -> None:
-        from nnlab.core.backprop.blas_epoch import train_batches_blas
+        from nnlab.core.backprop.blas_epoch import class_labels, train_batches_blas
 
         losses = np.zeros(last)
         dnorm = np.zeros((last, self.net.layout.n_layers))
@@ -317,8 +318,10 @@ class MLPModel:
             theta, m, a = (v.astype(np.float32) for v in (self.theta, self.opt.m, self.opt.a))
         else:
             x, y, theta, m, a = self.train.x, self.train.y, self.theta, self.opt.m, self.opt.a
+        if self._labels is None:
+            self._labels = (class_labels(self.net, self.train.y),)
         self.opt.t = train_batches_blas(self.net, theta, np.empty_like(theta), m, a, self.opt.t, x, y, self.order,
-                                        self.drop_u, self.batch_size, first, last, losses, dnorm)
+                                        self.drop_u, self.batch_size, first, last, losses, dnorm, self._labels[0])
         if theta is not self.theta:
             self.theta[...], self.opt.m[...], self.opt.a[...] = theta, m, a
         self.batch_loss.extend(losses[first:last].tolist())
