@@ -92,7 +92,7 @@ class MLPParams(ParamsBase):
     tied: bool = knob(False, "autoencoder with tied weights: decoder W[1] = W[0] transposed (layers n, k, n)",
                       live=False)
     precision: str = knob("float64", "whole epochs in float64, or in float32 with numpy's float32 matrix products "
-                          "(PyTorch's precision, about twice as fast on large layers); stepping, evaluation and the "
+                          "(PyTorch's precision; faster on large layers); stepping, evaluation and the "
                           "gradient check stay float64", choices=("float64", "float32"), live=False)
     compare: tuple[str, ...] = knob((), "optimisers trained beside this one from the same start, for the loss "
                                     "curves (e.g. sgd, momentum, rmsprop, adam)", choices=OPTIMIZERS, live=False)
