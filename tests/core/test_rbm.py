@@ -1,0 +1,99 @@
+"""The RBM lab's core against the lecture's oracles (O22-O24) and direct computation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnlab.core.rbm.energy import (all_states, cd_statistics, energy, exact_joint, free_energy, hidden_gap,
+                                   p_on, total_variation, visible_gap)
+from nnlab.core.rbm.kernels import gibbs_counts
+
+
+def small_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(0, scale, (n_h, n_v)), rng.normal(0, 0.5, n_v), rng.normal(0, 0.5, n_h)
+
+
+def test_boltzmann_probabilities_of_the_lecture():
+    for T, expected in ((1, 0.8808), (2, 0.7311), (5, 0.5987), (20, 0.5250)):
+        assert float(p_on(2.0, T)) == pytest.approx(expected, abs=5e-5)
+    assert np.all(p_on(np.zeros(4), np.array([0.1, 1, 10, 100])) == 0.5)
+    assert float(p_on(1.0, 1e-3)) == 1.0 and float(p_on(-1.0, 1e-3)) == 0.0
+    assert float(p_on(-5.0, 1e6)) == pytest.approx(0.5, abs=1e-5)
+    assert np.isfinite(p_on(np.array([-1e4, 1e4]), 1.0)).all()
+
+
+def test_gaps_are_energy_differences():
+    W, b, c = small_rbm(1, 4, 3)
+    rng = np.random.default_rng(2)
+    v = (rng.random((5, 4)) < 0.5).astype(float)
+    h = (rng.random((5, 3)) < 0.5).astype(float)
+    for j in range(3):
+        off, on = h.copy(), h.copy()
+        off[:, j], on[:, j] = 0, 1
+        assert np.allclose(energy(W, b, c, v, off) - energy(W, b, c, v, on), hidden_gap(W, c, v)[:, j])
+    for k in range(4):
+        off, on = v.copy(), v.copy()
+        off[:, k], on[:, k] = 0, 1
+        assert np.allclose(energy(W, b, c, off, h) - energy(W, b, c, on, h), visible_gap(W, b, h)[:, k])
+
+
+def test_free_energy_is_minus_t_log_of_the_sum_over_hidden_states():
+    W, b, c = small_rbm(3, 4, 3)
+    H = all_states(3)
+    for T in (0.5, 1.0, 4.0):
+        for v in all_states(4):
+            direct = -T * math.log(sum(math.exp(-energy(W, b, c, v[None], h[None])[0] / T) for h in H))
+            assert free_energy(W, b, c, v[None], T)[0] == pytest.approx(direct, abs=1e-10)
+
+
+def test_exact_joint_is_normalised_and_matches_the_energy():
+    W, b, c = small_rbm(4)
+    P = exact_joint(W, b, c, 2.0)
+    assert P.shape == (8, 4) and P.sum() == pytest.approx(1.0)
+    V, H = all_states(3), all_states(2)
+    E = np.array([[energy(W, b, c, v[None], h[None])[0] for h in H] for v in V])
+    assert np.allclose(P, np.exp(-E / 2.0) / np.exp(-E / 2.0).sum())
+    marginal = np.exp(-free_energy(W, b, c, V, 2.0) / 2.0)
+    assert np.allclose(P.sum(axis=1), marginal / marginal.sum())
+    with pytest.raises(ValueError, match="at most 20 units"):
+        exact_joint(np.zeros((11, 10)), np.zeros(10), np.zeros(11))
+
+
+def test_gibbs_sampling_visits_states_as_often_as_boltzmann_says():
+    W, b, c = small_rbm(5, scale=1.5)
+    T = 1.0
+    P = exact_joint(W, b, c, T)
+    rng = np.random.default_rng(0)
+    counts = np.zeros((8, 4), np.int64)
+    v, h = np.zeros(3), np.zeros(2)
+    gibbs_counts(W, b, c, T, v, h, rng.random((1000, 2)), rng.random((1000, 3)), np.zeros((8, 4), np.int64))
+    steps = 100_000
+    gibbs_counts(W, b, c, T, v, h, rng.random((steps, 2)), rng.random((steps, 3)), counts)
+    expected = P.ravel() * steps
+    chi2 = float(((counts.ravel() - expected) ** 2 / expected).sum())
+    # p > 0.001 for 31 degrees of freedom: chi2 below 61.1
+    assert chi2 < 61.1, chi2
+    assert total_variation(counts.ravel() / steps, P.ravel()) < 0.02
+
+
+def test_a_wrong_distribution_fails_the_same_test():
+    W, b, c = small_rbm(5, scale=1.5)
+    rng = np.random.default_rng(0)
+    counts = np.zeros((8, 4), np.int64)
+    gibbs_counts(W, b, c, 1.0, np.zeros(3), np.zeros(2), rng.random((100_000, 2)), rng.random((100_000, 3)), counts)
+    wrong = exact_joint(W, b, c, 1.3).ravel() * 100_000
+    assert float(((counts.ravel() - wrong) ** 2 / wrong).sum()) > 61.1
+
+
+def test_perfect_reconstruction_gives_a_zero_update_and_s_has_the_shape_of_w():
+    rng = np.random.default_rng(6)
+    v = (rng.random((7, 5)) < 0.5).astype(float)
+    h = (rng.random((7, 3)) < 0.5).astype(float)
+    dW, db, dc = cd_statistics(v, h, v.copy(), h.copy())
+    assert dW.shape == (3, 5) and not dW.any() and not db.any() and not dc.any()
+    dW, _, _ = cd_statistics(v, h, 1 - v, h)
+    assert np.allclose(dW, (h.T @ v - h.T @ (1 - v)) / 7)
