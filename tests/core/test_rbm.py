@@ -97,3 +97,97 @@ def test_perfect_reconstruction_gives_a_zero_update_and_s_has_the_shape_of_w():
     assert dW.shape == (3, 5) and not dW.any() and not db.any() and not dc.any()
     dW, _, _ = cd_statistics(v, h, 1 - v, h)
     assert np.allclose(dW, (h.T @ v - h.T @ (1 - v)) / 7)
+
+
+# -- training ----------------------------------------------------------------------------------------
+from nnlab.core.data import DataError  # noqa: E402
+from nnlab.core.rbm.data import bars_stripes, onehot3  # noqa: E402
+from nnlab.core.rbm.params import RBMParams  # noqa: E402
+from nnlab.core.rbm.train_model import RBMTrainModel  # noqa: E402
+
+
+def lecture_example_passes(m: RBMTrainModel) -> bool:
+    """Example 20.1: the three most probable states at T = 1 are the one-hot patterns, with distinct hidden codes."""
+    P = exact_joint(m.W, m.b, m.c, 1.0).ravel()
+    top = np.argsort(P)[::-1][:3]
+    return sorted(int(t) // 4 for t in top) == [1, 2, 4] and len({int(t) % 4 for t in top}) == 3
+
+
+def test_the_lecture_example_learns_the_one_hot_patterns_for_most_seeds():
+    passed = 0
+    for seed in range(30):
+        m = RBMTrainModel(RBMParams(n_samples=100, rare=0.0, schedule=(20, 10, 5, 2, 1), epochs=2000), seed)
+        m.advance(2000)
+        passed += lecture_example_passes(m)
+    assert passed >= 21, passed
+
+
+def test_an_untrained_model_does_not_pass_the_lecture_check():
+    assert not any(lecture_example_passes(RBMTrainModel(RBMParams(n_samples=100), s)) for s in range(5))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(k=3, noise=0.1), dict(persistent=True, k=2, batch_size=30)])
+def test_half_steps_updates_and_epochs_give_the_same_run(kw):
+    p = RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=6, n_samples=70, batch_size=kw.pop("batch_size", 25),
+                  epochs=5, **kw)
+    a, b, c = RBMTrainModel(p, 3), RBMTrainModel(p, 3), RBMTrainModel(p, 3)
+    while a.epoch < 2:
+        a.step(0)
+    while b.epoch < 2:
+        b.step(1)
+    c.advance(2)
+    for m in (b, c):
+        assert np.array_equal(a.W, m.W) and np.array_equal(a.b, m.b) and np.array_equal(a.c, m.c)
+    assert a.recon == c.recon
+
+
+def test_one_update_is_the_lecture_rule():
+    m = RBMTrainModel(RBMParams(k=1, kappa=0.7, gamma=0.3, temperature=2.0), 1)
+    W, b, c = m.W.copy(), m.b.copy(), m.c.copy()
+    for _ in range(3):
+        m.step(0)
+    v1, h1, v2, h2 = m.v1, m.h1, m.v, m.h
+    m.step(0)
+    assert np.allclose(m.W, W + 0.7 * (h1.T @ v1 - h2.T @ v2) / len(v1))
+    assert np.allclose(m.b, b - 0.3 * (v1 - v2).mean(axis=0))
+    assert np.allclose(m.c, c - 0.3 * (h1 - h2).mean(axis=0))
+
+
+def test_step_back_is_exact():
+    m = RBMTrainModel(RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=4, n_samples=40, batch_size=10,
+                                persistent=True), 0)
+    snaps = []
+    for _ in range(30):
+        snaps.append(m.snapshot())
+        m.step(0)
+    after = m.W.copy()
+    m.restore(snaps[7])
+    for _ in range(23):
+        m.step(0)
+    assert np.array_equal(m.W, after)
+
+
+def test_the_schedule_splits_the_epochs():
+    p = RBMParams(schedule=(20, 10, 5, 2, 1), epochs=2000)
+    assert [p.temperature_at(e) for e in (0, 399, 400, 1999)] == [20, 20, 10, 1]
+    assert RBMParams(temperature=3.0).temperature_at(10) == 3.0
+
+
+def test_data_sets():
+    rng = np.random.default_rng(0)
+    x = onehot3(10_000, 0.05, rng)
+    assert x.shape == (10_000, 3) and abs((x.sum(axis=1) == 1).mean() - 0.95) < 0.01
+    bs = bars_stripes(500, rng).reshape(-1, 4, 4)
+    assert all((p == p[:, :1]).all() or (p == p[:1, :]).all() for p in bs)
+
+
+def test_bad_data_and_shapes(tmp_path):
+    with pytest.raises(Exception, match="n_visible"):
+        RBMParams(dataset="digits", n_visible=10)
+    f = tmp_path / "x.npz"
+    np.savez(f, x=np.full((4, 3), 2.0))
+    with pytest.raises(DataError, match="values in \\[0, 1\\]"):
+        RBMTrainModel(RBMParams(dataset="file", data_file=str(f)), 0)
+    np.savez(f, x=np.ones((4, 5)))
+    with pytest.raises(DataError, match="set n_visible = 5"):
+        RBMTrainModel(RBMParams(dataset="file", data_file=str(f)), 0)

@@ -1,0 +1,231 @@
+"""An RBM trained by contrastive divergence, one half Gibbs step, one CD-k update or one epoch at a time
+(lectures 18-20, Algorithm 2).
+
+A CD-k update on a batch of B patterns v1 (each bit flipped with probability `noise`):
+
+    up      h1 ~ P(h | v1)                    (recognition; P(h_j = 1 | v) = sigma((W v - c)_j / T))
+    down    v2 ~ P(v | h)                     (generative; P(v_k = 1 | h) = sigma((W^T h - b)_k / T))
+    up      h2 ~ P(h | v2)                    (down and up k times in all)
+    update  W += kappa (S1 - S2), b -= gamma (v1 - v2), c -= gamma (h1 - h2),  S = h v^T / B
+
+With `persistent` the negative chain starts from the chain's last hidden state instead of h1.
+Every half step draws its uniforms from the model's Generator when it runs, the same number
+whatever the step size, so stepping and whole epochs give the same run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnlab.core.lab import Frame, restore_rng, snapshot_rng
+from nnlab.core.rbm.data import training_data
+from nnlab.core.rbm.energy import cd_statistics, free_energy, hidden_gap, p_on, visible_gap
+from nnlab.core.rbm.params import RBMParams
+
+
+class RBMTrainModel:
+    """Weights, biases, the data, and where the current CD-k update stands; see the module docstring."""
+
+    def __init__(self, params: RBMParams, seed: int = 0) -> None:
+        self.params = params
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        data = training_data(params.dataset, params.n_samples, params.rare, params.data_file, self.rng)
+        if data.shape[1] != params.n_visible:
+            from nnlab.core.data import DataError
+
+            raise DataError(params.data_file or params.dataset, f"{params.n_visible} columns (n_visible)",
+                            f"{data.shape[1]}: set n_visible = {data.shape[1]}")
+        n_test = int(round(params.test_fraction * len(data)))
+        perm = self.rng.permutation(len(data))
+        self.test = data[perm[:n_test]] if n_test else None
+        self.train = data[perm[n_test:]] if n_test else data
+        n_h, n_v = params.n_hidden, params.n_visible
+        self.W = self.rng.normal(0.0, params.init_scale, (n_h, n_v))
+        self.b = np.zeros(n_v)
+        self.c = np.zeros(n_h)
+        self.epoch = 0
+        self.batch = 0
+        self.order: np.ndarray | None = None
+        self.op = 0
+        self.updates = 0
+        self.v1 = self.h1 = self.v = self.h = self.pv = self.ph = None
+        self.chain: np.ndarray | None = None
+        self.last: dict[str, Any] = {}
+        self.stage = "start"
+        self.recon: list[float] = []
+        self.f_train: list[float] = []
+        self.f_test: list[float] = []
+        self._evaluate()
+
+    # -- protocol ---------------------------------------------------------------------------------
+    @property
+    def blowup(self) -> str:
+        return ""
+
+    @property
+    def steps_total(self) -> int:
+        return self.epoch
+
+    def step_levels(self) -> tuple[str, ...]:
+        return self.params.step_levels()
+
+    def default_steps(self) -> int:
+        return max(self.params.epochs - self.epoch, 0)
+
+    def set_params(self, params: RBMParams) -> None:
+        self.params = params
+
+    @property
+    def T(self) -> float:
+        return self.params.temperature_at(self.epoch)
+
+    @property
+    def n_batches(self) -> int:
+        return -(-len(self.train) // self.params.batch_size)
+
+    @property
+    def ops_per_batch(self) -> int:
+        """Half steps (1 + 2k) and the update."""
+        return 2 * self.params.k + 2
+
+    # -- one operation ----------------------------------------------------------------------------
+    def _begin_batch(self) -> None:
+        if self.order is None:
+            self.order = self.rng.permutation(len(self.train))
+        B = self.params.batch_size
+        rows = self.order[self.batch * B: (self.batch + 1) * B]
+        v = self.train[rows]
+        flip = self.rng.random(v.shape) < self.params.noise
+        self.v1 = np.where(flip, 1.0 - v, v)
+        self.v = self.v1
+        self.pv = None
+
+    def _up(self) -> None:
+        self.ph = p_on(hidden_gap(self.W, self.c, self.v), self.T)
+        self.h = (self.rng.random(self.ph.shape) < self.ph).astype(np.float64)
+
+    def _down(self) -> None:
+        self.pv = p_on(visible_gap(self.W, self.b, self.h), self.T)
+        self.v = (self.rng.random(self.pv.shape) < self.pv).astype(np.float64)
+
+    def _update(self) -> None:
+        p = self.params
+        dW, dv, dh = cd_statistics(self.v1, self.h1, self.v, self.h)
+        self.W = self.W + p.kappa * dW
+        self.b = self.b - p.gamma * dv
+        self.c = self.c - p.gamma * dh
+        if p.persistent:
+            self.chain = self.chain.copy()
+            self.chain[: len(self.h)] = self.h
+        self.last = {"dW": dW, "db": -p.gamma * dv, "dc": -p.gamma * dh,
+                     "recon": float(((self.v1 - self.v) ** 2).mean())}
+        self.updates += 1
+
+    def _op(self) -> None:
+        """The next operation of the current update: up, down, ..., update."""
+        if self.op == 0:
+            self._begin_batch()
+            self._up()
+            self.h1 = self.h
+            if self.params.persistent:
+                if self.chain is None or len(self.chain) < len(self.h1):
+                    self.chain = self.h1.copy()
+                self.h = self.chain[: len(self.h1)].copy()
+            self.stage = "up: h1 ~ P(h | v1) (recognition)"
+        elif self.op == self.ops_per_batch - 1:
+            self._update()
+            self.stage = "update: W += kappa (S1 - S2), b -= gamma (v1 - v2), c -= gamma (h1 - h2)"
+        elif self.op % 2 == 1:
+            self._down()
+            self.stage = f"down {self.op // 2 + 1} of {self.params.k}: v ~ P(v | h) (generative)"
+        else:
+            self._up()
+            self.stage = f"up {self.op // 2} of {self.params.k}: h ~ P(h | v)"
+        self.op += 1
+        if self.op == self.ops_per_batch:
+            self.op = 0
+            self.batch += 1
+            if self.batch >= self.n_batches:
+                self._end_epoch()
+
+    def _end_epoch(self) -> None:
+        self.batch = 0
+        self.order = None
+        self.epoch += 1
+        self._evaluate()
+
+    def _evaluate(self) -> None:
+        T = self.params.temperature_at(max(self.epoch - 1, 0))
+        self.recon.append(reconstruction_error(self.W, self.b, self.c, self.train, T))
+        self.f_train.append(float(free_energy(self.W, self.b, self.c, self.train, T).mean()))
+        if self.test is not None:
+            self.f_test.append(float(free_energy(self.W, self.b, self.c, self.test, T).mean()))
+
+    # -- stepping ---------------------------------------------------------------------------------
+    def step(self, level: int = 0) -> Frame:
+        name = self.step_levels()[min(level, 2)]
+        if name == "half":
+            self._op()
+        elif name == "update":
+            self._op()
+            while self.op != 0:
+                self._op()
+        else:
+            start = self.epoch
+            self._op()
+            while self.epoch == start:
+                self._op()
+            self.stage = f"epoch {self.epoch} trained (T = {self.T:g})"
+        return self.frame()
+
+    def advance(self, n: int) -> int:
+        """Train n epochs (finishing the current one first)."""
+        for _ in range(n):
+            start = self.epoch
+            while self.epoch == start:
+                self._op()
+        return n
+
+    # -- state ------------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        keys = ("W", "b", "c", "epoch", "batch", "order", "op", "updates", "v1", "h1", "v", "h", "pv", "ph", "chain",
+                "last", "stage")
+        s = {k: getattr(self, k) for k in keys}
+        s["lens"] = (len(self.recon), len(self.f_train), len(self.f_test))
+        s["rng"] = snapshot_rng(self.rng)
+        return s
+
+    def restore(self, s: dict[str, Any]) -> None:
+        for k, v in s.items():
+            if k not in ("lens", "rng"):
+                setattr(self, k, v)
+        a, b, c = s["lens"]
+        del self.recon[a:], self.f_train[b:], self.f_test[c:]
+        restore_rng(self.rng, s["rng"])
+
+    def frame(self) -> Frame:
+        rows = (("epoch", f"{self.epoch}", f"of {self.params.epochs}"),
+                ("batch", f"{self.batch}/{self.n_batches}", f"op {self.op}/{self.ops_per_batch}"),
+                ("T", f"{self.T:g}", ""),
+                ("recon", f"{self.recon[-1]:.4g}", "error"))
+        data = {"W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy(), "recon": np.array(self.recon),
+                "f_train": np.array(self.f_train), "f_test": np.array(self.f_test)}
+        return Frame(t=float(self.epoch), step=self.updates, stage=self.stage, values=rows, data=data)
+
+    def metrics(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"recon_error": self.recon[-1], "epochs": self.epoch}
+        if self.f_test:
+            out["free_energy_gap"] = self.f_test[-1] - self.f_train[-1]
+        return out
+
+    def traces(self) -> dict[str, np.ndarray]:
+        return {"recon_error": np.array(self.recon), "W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy()}
+
+
+def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> float:
+    """Mean over units and rows of (v - r)^2, r = P(v | h = P(h | v)): a one-step mean-field reconstruction."""
+    r = p_on(visible_gap(W, b, p_on(hidden_gap(W, c, v), T)), T)
+    return float(((v - r) ** 2).mean())
