@@ -191,3 +191,30 @@ def test_bad_data_and_shapes(tmp_path):
     np.savez(f, x=np.ones((4, 5)))
     with pytest.raises(DataError, match="set n_visible = 5"):
         RBMTrainModel(RBMParams(dataset="file", data_file=str(f)), 0)
+
+
+# -- the small experiments ---------------------------------------------------------------------------
+from nnlab.core.rbm.model import make_model  # noqa: E402
+
+
+def test_boltzmann_experiment_curves_and_simulated_frequencies():
+    m = make_model(RBMParams(experiment="boltzmann", samples=20_000), 0)
+    m.step(1)
+    assert m.metrics()["p_on_at_gap_2"] == pytest.approx([0.5250, 0.5498, 0.5987, 0.7311, 0.8808], abs=5e-5)
+    for T, freq in zip(m.temps, m.freqs):
+        assert np.allclose(freq, p_on(np.arange(-6.0, 7.0, 2.0), T), atol=0.015)
+
+
+def test_free_sampling_converges_to_the_exact_distribution_and_steps_back():
+    m = make_model(RBMParams(experiment="sample", n_visible=3, n_hidden=2, init_scale=1.5, samples=100_000), 2)
+    m.step(0)
+    s = m.snapshot()
+    first = m.tv[-1]
+    m.step(0)
+    again = m.counts.copy()
+    m.restore(s)
+    m.step(0)
+    assert np.array_equal(m.counts, again)
+    m.step(1)
+    assert m.taken == 100_000 and m.tv[-1] < min(first, 0.02)
+    assert m.chi2() < 61.1
