@@ -9,14 +9,17 @@ Two workloads (see hopfield_peers.py for the exact definitions):
   bits flipped), 20 asynchronous sweeps in nnlab's random orders = 20,480 unit updates, the same for
   every peer; unit updates/s. Peers: nnlab `RecallModel.advance` (recording energy, overlaps and flips
   per update), nnlab's kernel `async_updates` called directly per sweep, hand-written numba loops (no
-  recording; energy; energy and overlaps) and a Python loop with `W[i] @ x`. Target: nnlab's model at
-  least 0.8x the hand-written loop without recording. Every peer must end in the same state.
+  recording; energy; energy and overlaps; no recording compiled with fastmath=True and with nnlab's flags
+  fastmath={reassoc, contract}) and a Python loop with `W[i] @ x`. Target: nnlab's model at least 0.8x the
+  plain hand-written loop without recording. Every peer must end in the same state.
 - capacity: nnlab's `CapacityModel` sweep for N = 100, n = 1..30, 50 trials each (1,500 recalls); seconds
-  per sweep, with a hand-written numba recall loop (same draws, same orders: same rates) and a plain numpy
-  loop on fewer trials (extrapolated). Target: under 2 s. Its recall rates at n = 5, 10, 14, 20, 30 are
-  set beside the course's table; the first sweep in a fresh process (cold compile, then a warm cache) is
-  measured in subprocesses.
+  per sweep, with hand-written numba recall loops (same draws, same orders; the plain loop, and the loop with
+  nnlab's fastmath flags, which must give nnlab's rates exactly), an exact integer replay (not timed: the
+  ties) and a plain numpy loop on fewer trials (extrapolated). Target: under 2 s. Its recall rates at n = 5,
+  10, 14, 20, 30 are set beside the course's table; the first sweep in a fresh process (cold compile, then a
+  warm cache) and the Hopfield `warmup` on an empty cache are measured in subprocesses.
 
+Full runs (10 rounds or more) also time variants from the hand loop to nnlab's model (where the time goes).
 Each peer runs once as a warm-up (its `first run`, compile included: numba's cache starts empty unless
 `--warm-numba-cache`), then rounds run every peer once each, setup (building the model) and run timed
 apart. Rates over the median and the best run; ratios are nnlab's median rate over the peer's. Every table
@@ -63,6 +66,8 @@ HAND = "numba @njit, hand-written loop"
 NUMPY = "numpy, Python loop over units, W[i] @ x"
 CAP_NNLAB = "nnlab CapacityModel.advance(30)"
 CAP_HAND = "numba @njit, hand-written recall loop"
+CAP_HAND_FM = "numba @njit(fastmath={reassoc, contract}), hand-written recall loop"
+HAND_FM = "numba @njit(fastmath={reassoc, contract}), hand-written loop"
 
 
 # -- other processes' CPU (as in mlp_bench.py) ----------------------------------------------------------------
@@ -208,9 +213,9 @@ def decompose(spec: hopfield_peers.RecallSpec, inp: dict[str, Any], runs: int = 
             m_out.fill(0.0)
         return e_out, m_out
 
-    def hand() -> Any:
+    def hand(fn: Any) -> Any:
         x = x0.copy()
-        return lambda: hopfield_peers.hand_recall(W, x, orders, S)
+        return lambda: fn(W, x, orders, S)
 
     def hand_all(touch: bool) -> Any:
         x, m = x0.copy(), P @ x0 / N
@@ -241,7 +246,8 @@ def decompose(spec: hopfield_peers.RecallSpec, inp: dict[str, Any], runs: int = 
         return lambda: m.advance(spec.units)
 
     variants = {
-        "hand-written loop, no recording": hand,
+        "hand-written loop, no recording": lambda: hand(hopfield_peers.hand_recall),
+        "hand-written loop, no recording, fastmath={reassoc, contract}": lambda: hand(hopfield_peers.hand_recall_reassoc),
         "hand-written, energy + overlaps recorded, output arrays fresh": lambda: hand_all(False),
         "hand-written, energy + overlaps recorded, output arrays written before": lambda: hand_all(True),
         "nnlab kernel per sweep, output arrays fresh": lambda: kernel(False),
@@ -306,6 +312,7 @@ def run_recall(repeats: int) -> dict[str, Any]:
                 "best_ratio": model.rate_best / hand.rate_best, "threshold": RECALL_TARGET,
                 "nnlab_rate_median": model.rate_median, "hand_rate_median": hand.rate_median,
                 "numpy_rate_median": t[NUMPY].rate_median, "kernel_over_hand": kernel.rate_median / hand.rate_median,
+                "model_over_same_flags": model.rate_median / t[HAND_FM].rate_median,
                 "pass": ratio >= RECALL_TARGET and agree["all_same_state"]}]
     res.update(spec=spec.describe(), updates=inp["updates"], sweeps=inp["sweeps"],
                first_advance_s=inp["first_advance_s"], agreement=agree, targets=targets,
@@ -314,13 +321,29 @@ def run_recall(repeats: int) -> dict[str, Any]:
                         "kernel_over_peer": kernel.rate_median / x.rate_median}
                        for x in timings if x.peer.family != "nnlab"],
                peers=[x.summary() for x in timings])
-    if ratio < RECALL_TARGET:
-        print("  target missed: where RecallModel.advance spends its time", flush=True)
+    if ratio < RECALL_TARGET or repeats >= 10:
+        print("  where RecallModel.advance spends its time", flush=True)
         res["decomposition"] = decompose(spec, inp, 5 if repeats < 10 else 15)
     return res
 
 
 # -- capacity ----------------------------------------------------------------------------------------------------
+FRESH_WARMUP = r"""
+import json, time
+t0 = time.perf_counter()
+from nnlab.core.hopfield import kernels
+t1 = time.perf_counter()
+names = []
+kernels.warmup(lambda i, n, name: names.append((name, time.perf_counter())))
+t2 = time.perf_counter()
+steps = {a[0]: b[1] - a[1] for a, b in zip(names, names[1:])}
+print(json.dumps({"import_s": t1 - t0, "warmup_s": t2 - t1, "steps_s": steps}))
+"""
+
+WARMUP_STEPS = {"async_updates": "async_updates + sync_step",
+                "capacity_trials": "capacity_trials (with recall_async, modern_recall, modern_step)"}
+"""The steps `kernels.warmup` reports (each until the next report), as the report names them."""
+
 FRESH_PROCESS = r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -338,24 +361,85 @@ print(json.dumps({"import_s": t1 - t0, "first_sweep_s": t2 - t1, "second_sweep_s
 """
 
 
-def fresh_process_sweeps(spec: hopfield_peers.CapacitySpec) -> dict[str, Any]:
+def child_ticks() -> int:
+    """CPU ticks used by this process's finished children."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return int(round((r.ru_utime + r.ru_stime) * HZ))
+
+
+def fresh_runs(code: str, names: tuple[str, ...], repeats: int, what: str) -> dict[str, Any]:
+    """Runs `code` in new processes: for each of `repeats` empty numba caches, once per name in turn (the first
+    process compiles into the cache, the next ones load from it). Per name: every run's JSON, the median of each
+    field, and the share of the machine other processes used meanwhile."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    errors = []
+    a, c0, t0 = cpu_ticks(), child_ticks(), time.perf_counter()
+    for r in range(repeats):
+        env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="nnlab-bench-numba-fresh-"))
+        for name in names:
+            t1 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                errors.append(proc.stderr.strip().splitlines()[-1:])
+                continue
+            runs[name].append({**json.loads(proc.stdout.strip().splitlines()[-1]),
+                               "process_wall_s": time.perf_counter() - t1})
+            print(f"  fresh process {r + 1}/{repeats}, {name}: {what} {runs[name][-1][what]:.2f} s", flush=True)
+    wall = time.perf_counter() - t0
+    b = cpu_ticks()
+    other = (b[0] - a[0]) - (b[1] - a[1]) - (child_ticks() - c0)
+    out: dict[str, Any] = {"repeats": repeats, "others_cpu_share": max(other, 0) / (CORES * HZ * wall)}
+    if errors:
+        out["errors"] = errors
+    for name, rs in runs.items():
+        if not rs:
+            out[name] = {"error": errors[-1] if errors else "no run"}
+            continue
+        med = {k: statistics.median(r[k] for r in rs) for k, v in rs[0].items() if isinstance(v, float)}
+        if "steps_s" in rs[0]:
+            med["steps_s"] = {k: statistics.median(r["steps_s"][k] for r in rs) for k in rs[0]["steps_s"]}
+        out[name] = {**med, f"{what}_all": [r[what] for r in rs], "runs": rs}
+    return out
+
+
+def fresh_process_sweeps(spec: hopfield_peers.CapacitySpec, repeats: int) -> dict[str, Any]:
     """The sweep in a new Python process, as a user's first `nnlab run` of the capacity lab: with an empty numba
-    cache (cold compile), then again in a second process with the cache the first filled (warm)."""
+    cache (cold compile), then again in a second process with the cache the first filled (warm); `repeats`
+    times, each with a new empty cache."""
     points = len(spec.ns)
     code = FRESH_PROCESS % (spec.N, spec.trials, spec.max_load, spec.noise, spec.seed, points, spec.seed, points)
-    env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="nnlab-bench-numba-fresh-"))
-    out = {}
-    for name in ("cold_cache", "warm_cache"):
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            out[name] = {"error": proc.stderr.strip().splitlines()[-1:]}
-            continue
-        out[name] = {**json.loads(proc.stdout.strip().splitlines()[-1]), "process_wall_s": wall}
-        print(f"  fresh process, {name}: first sweep {out[name]['first_sweep_s']:.2f} s (import "
-              f"{out[name]['import_s']:.2f} s)", flush=True)
-    return out
+    return fresh_runs(code, ("cold_cache", "warm_cache"), repeats, "first_sweep_s")
+
+
+def fresh_warmup(repeats: int) -> dict[str, Any]:
+    """The Hopfield lab's `kernels.warmup` (what `nnlab warmup` and the lab's start run for it) in a new process
+    with an empty numba cache: the time to compile every Hopfield kernel, and per kernel; `repeats` times."""
+    return fresh_runs(FRESH_WARMUP, ("cold_cache",), repeats, "warmup_s")["cold_cache"] | {"repeats": repeats}
+
+
+def capacity_profile(spec: hopfield_peers.CapacitySpec) -> str:
+    """cProfile of one sweep (kernels compiled): where `CapacityModel.advance` spends its time."""
+    from nnlab.core.hopfield.capacity_model import CapacityModel
+
+    m = CapacityModel(spec.params(), spec.seed)
+    prof = cProfile.Profile()
+    prof.enable()
+    m.advance(len(spec.ns))
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(8)
+    return buf.getvalue()
+
+
+def rate_diff(rate: np.ndarray, ref: np.ndarray, spec: hopfield_peers.CapacitySpec) -> dict[str, Any]:
+    """A peer's rates against nnlab's of the same sweep: identical, or where and by how much they differ (in
+    recalls, and in standard errors of a difference of two independent rates)."""
+    se = np.sqrt(np.maximum(ref * (1 - ref), 1.0 / spec.trials) * 2.0 / spec.trials)
+    d = rate - ref
+    return {"identical": bool(np.array_equal(rate, ref)), "max_abs": float(np.abs(d).max()),
+            "max_abs_z": float(np.abs(d / se).max()), "total_recalls": int(round(float(d.sum()) * spec.trials)),
+            "points_differing": [int(n) for n in spec.ns[d != 0]],
+            "recalls_differing": int(round(float(np.abs(d).sum()) * spec.trials))}
 
 
 def course_rows(rate: np.ndarray, ns: np.ndarray) -> list[dict[str, Any]]:
@@ -369,13 +453,13 @@ def course_rows(rate: np.ndarray, ns: np.ndarray) -> list[dict[str, Any]]:
     return out
 
 
-def run_capacity(repeats: int, numpy_trials: int, seeds: int) -> dict[str, Any]:
+def run_capacity(repeats: int, numpy_trials: int, seeds: int, fresh_repeats: int) -> dict[str, Any]:
     spec = hopfield_peers.CapacitySpec()
     print(f"\n== capacity: N = {spec.N}, n = 1..{spec.ns[-1]}, {spec.trials} trials each", flush=True)
     res = timed_rounds(hopfield_peers.capacity_peers(spec, numpy_trials), repeats)
     timings = res["timings"]
     t = by_label(timings)
-    nn, hand = t[CAP_NNLAB], t[CAP_HAND]
+    nn, hand, hand_fm = t[CAP_NNLAB], t[CAP_HAND], t[CAP_HAND_FM]
     numpy_row = next(x for x in timings if x.peer.family == "numpy")
     scale = spec.units / numpy_row.peer.units
     sweep = {x.peer.label: {"median_s": x.median_s * (scale if x is numpy_row else 1.0),
@@ -387,25 +471,43 @@ def run_capacity(repeats: int, numpy_trials: int, seeds: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     seeds_res = hopfield_peers.capacity_rates_over_seeds(spec, seeds)
     seeds_res["wall_s"] = time.perf_counter() - t0
-    fresh = fresh_process_sweeps(spec)
+    profile = capacity_profile(spec)
+    print(f"  exact integer replays of seeds 0..{seeds - 1}", flush=True)
+    exact = [hopfield_peers.exact_capacity(spec, s) for s in range(seeds)]
+    exact_mean = np.mean([e["rate"] for e in exact], axis=0)
+    fresh = fresh_process_sweeps(spec, fresh_repeats)
+    warm_up = fresh_warmup(fresh_repeats)
     rate0 = nn.result["rate"]
-    se = np.sqrt(np.maximum(rate0 * (1 - rate0), 1.0 / spec.trials) * 2.0 / spec.trials)
-    diff = hand.result["rate"] - rate0
-    agree = {"hand_rates_identical_to_nnlab": bool(np.array_equal(hand.result["rate"], rate0)),
-             "hand_minus_nnlab_max_abs": float(np.abs(diff).max()),
-             "hand_minus_nnlab_max_abs_z": float(np.abs(diff / se).max()),
-             "hand_minus_nnlab_total_recalls": int(round(float(diff.sum()) * spec.trials)),
-             "points": nn.result["points"]}
+    ex0 = exact[0]
+    agree = {"points": nn.result["points"], "ns": spec.ns, "trials": spec.units,
+             "peers": {"hand_plain": rate_diff(hand.result["rate"], rate0, spec),
+                       "hand_reassoc": rate_diff(hand_fm.result["rate"], rate0, spec),
+                       "exact_integer": rate_diff(ex0["rate"], rate0, spec)},
+             "trials_differing": {
+                 "hand_plain_vs_hand_reassoc": int(np.count_nonzero(hand.result["ok"] != hand_fm.result["ok"])),
+                 "exact_vs_hand_reassoc": int(np.count_nonzero(ex0["ok"] != hand_fm.result["ok"])),
+                 "exact_vs_hand_plain": int(np.count_nonzero(ex0["ok"] != hand.result["ok"]))},
+             "exact_ties_seed0": int(ex0["ties"].sum()),
+             "trials_with_exact_ties_seed0": int(np.count_nonzero(ex0["ties"])),
+             "trials_with_exact_ties_seed0_even_n": int(np.count_nonzero(ex0["ties"][spec.ns % 2 == 0])),
+             "trials_with_exact_ties_seed0_odd_n": int(np.count_nonzero(ex0["ties"][spec.ns % 2 == 1])),
+             "over_seeds": {"seeds": seeds, "exact_rate": exact_mean, "nnlab_rate": seeds_res["rate"],
+                            "nnlab_minus_exact": seeds_res["rate"] - exact_mean,
+                            "trials_with_exact_ties_share": float(np.mean([np.count_nonzero(e["ties"])
+                                                                           for e in exact]) / spec.units)}}
     first = sweep[CAP_NNLAB]["first_run_s"]
     targets = [{"target": f"capacity sweep N = {spec.N}, n = 1..{spec.ns[-1]}, {spec.trials} trials: nnlab "
                 f"< {CAPACITY_TARGET_S:g} s", "value": nn.median_s, "best": nn.best_s, "first_run_s": first,
-                "fresh_process": {k: v.get("first_sweep_s") for k, v in fresh.items()},
+                "fresh_process": {k: fresh[k].get("first_sweep_s") for k in ("cold_cache", "warm_cache")},
+                "warmup_cold_s": warm_up.get("warmup_s"),
                 "threshold": CAPACITY_TARGET_S, "pass": nn.median_s < CAPACITY_TARGET_S}]
     res.update(spec=spec.describe(), sweep_s=sweep, targets=targets, agreement=agree, fresh_process=fresh,
+               fresh_warmup=warm_up, profile_text=profile,
                rates={"ns": spec.ns, "nnlab_seed0": rate0, "overlap_seed0": nn.result["overlap"],
                       "numpy": numpy_row.result["rate"], "numpy_trials": numpy_row.result["trials"],
                       "nnlab_over_seeds": seeds_res},
                course={"seed0": course_rows(rate0, spec.ns), "over_seeds": course_rows(seeds_res["rate"], spec.ns),
+                       "exact_over_seeds": course_rows(exact_mean, spec.ns),
                        "numpy": course_rows(numpy_row.result["rate"], spec.ns)},
                peers=[x.summary() for x in timings],
                ratios=[{"peer": x.peer.label, "nnlab_over_peer": sweep[x.peer.label]["median_s"] / nn.median_s}
@@ -461,7 +563,8 @@ def recall_md(res: dict[str, Any], repeats: int) -> list[str]:
     out += ["", "Target:",
             f"- {verdict(tg['pass'])}: {tg['target']}: **{tg['value']:.3g}x** median ({tg['nnlab_rate_median']:.3g} "
             f"against {tg['hand_rate_median']:.3g} updates/s), {tg['best_ratio']:.3g}x best (needs "
-            f"{tg['threshold']:g}x); nnlab's kernel alone {tg['kernel_over_hand']:.3g}x."]
+            f"{tg['threshold']:g}x); nnlab's kernel alone {tg['kernel_over_hand']:.3g}x; nnlab's model against the "
+            f"hand loop with nnlab's flags (fastmath={{reassoc, contract}}): {tg['model_over_same_flags']:.3g}x."]
     dec = res.get("decomposition")
     if dec:
         drow = [[k, v["ms_median"], v["ms_min"], f"{v['minor_faults_median']:,.0f}",
@@ -492,15 +595,31 @@ def capacity_md(res: dict[str, Any], repeats: int) -> list[str]:
     rates = res["rates"]
     ov = rates["nnlab_over_seeds"]
     crow = []
-    for a, b, c in zip(res["course"]["seed0"], res["course"]["over_seeds"], res["course"]["numpy"]):
+    for a, b, e, c in zip(res["course"]["seed0"], res["course"]["over_seeds"], res["course"]["exact_over_seeds"],
+                          res["course"]["numpy"]):
         crow.append([a["n"], f"{a['n'] / spec['N']:.2f}", f"{100 * a['course']:.1f} %",
                      f"{100 * a['rate']:.1f} % ({100 * a['diff']:+.1f}, {a['within']})",
                      f"{100 * b['rate']:.1f} % ({100 * b['diff']:+.1f}, {b['within']})",
+                     f"{100 * e['rate']:.1f} % ({100 * e['diff']:+.1f}, {e['within']})",
                      f"{100 * c['rate']:.0f} % ({100 * c['diff']:+.0f})"])
     fresh = res["fresh_process"]
-    fresh_txt = "; ".join(f"{k.replace('_', ' ')}: first sweep {v['first_sweep_s']:.2f} s, second "
+
+    def spread(v: dict[str, Any], key: str) -> str:
+        xs = v[f"{key}_all"]
+        return f"{v[key]:.2f} s" + (f" (median of {len(xs)}: " + ", ".join(f"{x:.2f}" for x in xs) + ")"
+                                    if len(xs) > 1 else "")
+
+    fresh_txt = "; ".join(f"{k.replace('_', ' ')}: first sweep {spread(v, 'first_sweep_s')}, second "
                           f"{v['second_sweep_s']:.2f} s, import {v['import_s']:.2f} s" if "first_sweep_s" in v
-                          else f"{k}: failed {v.get('error')}" for k, v in fresh.items())
+                          else f"{k}: failed {v.get('error')}" for k, v in fresh.items()
+                          if k in ("cold_cache", "warm_cache"))
+    fresh_txt += f"; other processes used {100 * fresh['others_cpu_share']:.0f} % of the machine meanwhile"
+    wu = res["fresh_warmup"]
+    if "warmup_s" in wu:
+        fresh_txt += (f". The Hopfield `kernels.warmup` (`nnlab warmup`, the lab's start) on an empty cache: "
+                      f"{spread(wu, 'warmup_s')}; per kernel (medians) "
+                      + ", ".join(f"{WARMUP_STEPS.get(k, k)} {v:.2f} s" for k, v in wu["steps_s"].items()
+                                  if k in WARMUP_STEPS))
     tg = res["targets"][0]
     out = ["", f"## capacity: N = {spec['N']}, n = {spec['n']}, {spec['trials_per_n']} trials each", "",
            f"spec: `{spec}`", "", machine_line(res, repeats), "",
@@ -510,9 +629,12 @@ def capacity_md(res: dict[str, Any], repeats: int) -> list[str]:
            f"Recall rates (fraction of trials ending exactly on pattern 0) beside the course's table; in brackets the "
            f"difference in percentage points and the band it falls in (5 or 10 points). nnlab seed 0 is the timed "
            f"sweep ({spec['trials_per_n']} trials per n); over seeds: seeds 0..{ov['seeds'] - 1}, {ov['trials_per_n']} "
-           f"trials per n; numpy: {rates['numpy_trials']} trials per n, its own draws.", "",
-           table(["n", "load n/N", "course", "nnlab seed 0", f"nnlab, {ov['seeds']} seeds", "numpy"], crow), "",
-           agreement_line(res["agreement"]), "", "Target:",
+           f"trials per n; exact: the same {ov['seeds']} seeds' trials replayed in exact integer arithmetic (exact "
+           f"ties decided by the tie rule +1); numpy: {rates['numpy_trials']} trials per n, its own draws.", "",
+           table(["n", "load n/N", "course", "nnlab seed 0", f"nnlab, {ov['seeds']} seeds",
+                  f"exact, {ov['seeds']} seeds", "numpy"], crow), "",
+           *agreement_lines(res["agreement"]), "", "cProfile of one sweep (kernels compiled; the profiler adds its "
+           "overhead):", "", "```", res["profile_text"].strip(), "```", "", "Target:",
            f"- {verdict(tg['pass'])}: {tg['target']}: **{tg['value']:.3g} s** median ({tg['best']:.3g} s best); first "
            f"run in this process {tg['first_run_s']:.3g} s; fresh process "
            + ", ".join(f"{k.replace('_', ' ')} {v:.3g} s" for k, v in tg["fresh_process"].items() if v is not None)
@@ -520,15 +642,32 @@ def capacity_md(res: dict[str, Any], repeats: int) -> list[str]:
     return out
 
 
-def agreement_line(a: dict[str, Any]) -> str:
-    if a["hand_rates_identical_to_nnlab"]:
-        return ("Agreement: the hand-written numba loop (the same draws of patterns, probes and orders) gives "
-                "nnlab's rates at every n: **identical**.")
-    return (f"Agreement: the hand-written numba loop's rates are **not identical** to nnlab's (this nnlab does not "
-            f"draw its trials and orders as the peer does, which follows commit 5ea7eb0): largest difference "
-            f"{100 * a['hand_minus_nnlab_max_abs']:.0f} points, {a['hand_minus_nnlab_max_abs_z']:.2g} standard errors "
-            f"of a difference of two independent rates; {a['hand_minus_nnlab_total_recalls']:+d} recalls over the "
-            "sweep.")
+def agreement_lines(a: dict[str, Any]) -> list[str]:
+    def peer(name: str, label: str) -> str:
+        d = a["peers"][name]
+        if d["identical"]:
+            return f"- {label}: nnlab's rates at every n, **identical**."
+        return (f"- {label}: **not identical**: {d['recalls_differing']} recalls differ (net {d['total_recalls']:+d}) "
+                f"at n = {', '.join(map(str, d['points_differing']))}; largest difference "
+                f"{100 * d['max_abs']:.0f} points, {d['max_abs_z']:.2g} standard errors of a difference of two "
+                "independent rates.")
+
+    td = a["trials_differing"]
+    ov = a["over_seeds"]
+    diff = np.asarray(ov["nnlab_minus_exact"])
+    return ["Agreement (the same sweep, seed 0, the same draws of patterns, probes and orders):",
+            peer("hand_reassoc", "hand-written loop with nnlab's flags (fastmath={reassoc, contract})"),
+            peer("hand_plain", "plain hand-written loop (no fastmath)"),
+            peer("exact_integer", "exact integer replay (ties decided by the tie rule)"),
+            f"- trials ending differently: plain against reassoc {td['hand_plain_vs_hand_reassoc']}, exact against "
+            f"reassoc {td['exact_vs_hand_reassoc']}, exact against plain {td['exact_vs_hand_plain']} (of "
+            f"{a['trials']:,}). The exact replay meets {a['exact_ties_seed0']:,} exact ties (h = 0) in "
+            f"{a['trials_with_exact_ties_seed0']} trials ({a['trials_with_exact_ties_seed0_even_n']} at even n, "
+            f"{a['trials_with_exact_ties_seed0_odd_n']} at odd n): there the float sum's rounding, which depends on "
+            "the order of the additions, decides the unit.",
+            f"- over seeds 0..{ov['seeds'] - 1}: {100 * ov['trials_with_exact_ties_share']:.0f} % of the trials meet an "
+            f"exact tie; nnlab's rates minus the exact replay's: largest {100 * np.abs(diff).max():.1f} points, mean "
+            f"{100 * diff.mean():+.2f} points over the 30 n."]
 
 
 def markdown(header: dict[str, Any], results: dict[str, dict[str, Any]], repeats: dict[str, int]) -> str:
@@ -572,8 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in every:
         if name not in chosen:
             continue
-        results[name] = run_recall(repeats[name]) if name == "recall" else run_capacity(repeats[name], numpy_trials,
-                                                                                          seeds)
+        results[name] = (run_recall(repeats[name]) if name == "recall"
+                         else run_capacity(repeats[name], numpy_trials, seeds, 1 if args.quick else 3))
     md = markdown(header, results, repeats)
     payload = {**header, "repeats": repeats, "quick": args.quick, "numba_cache": os.environ.get("NUMBA_CACHE_DIR"),
                "targets": [{k: v for k, v in t.items() if k in ("target", "value", "threshold", "pass", "best_ratio",

@@ -23,11 +23,16 @@ with 20 % of its bits flipped settles after 3 sweeps: too few updates to time we
 Capacity. nnlab's `CapacityModel` sweep for N = 100: n = 1 .. 30 patterns, 50 trials each, a probe of
 pattern 0 with 20 % of its bits flipped, asynchronous recall in random order until a sweep changes
 nothing (at most 100 sweeps); a trial succeeds when it ends exactly on pattern 0. The hand-written
-numba peer draws the patterns, probes and unit orders (uniform keys, sweep s in the order
-argsort(keys[s mod 16])) from the same generator in the same way as nnlab's `CapacityModel._point`
-(commit 5ea7eb0 on), so it recalls from the same probes in the same orders and must give the same
-rates (against an nnlab that draws otherwise, the same rates within sampling error). The plain
-numpy peer draws its own (a Python loop per update), on fewer trials.
+numba peers draw the patterns, probes and unit orders from the same generator in the same way as nnlab's
+`CapacityModel._point` (commit 7996dfb on: per batch of trials the patterns, then each trial's flipped
+bits, then 16 orders per trial = numpy's argsort of uniform keys, sweep s in order s mod 16), so they
+recall from the same probes in the same orders. Two loops: the plain one (one product added at a time)
+and the same loop compiled with nnlab's flags, fastmath={"reassoc", "contract"} (the sum vectorised).
+At even n a net input can be exactly 0 in exact arithmetic (h = c/n with c a sum of N - 1 odd terms);
+the float sum then rounds to a tiny +-value and that rounding, which depends on the order of the
+additions, decides the unit instead of the tie rule. So only the loop with nnlab's flags must give
+nnlab's rates exactly; the plain loop and an exact integer replay (`exact_capacity`) differ from them by
+a few trials at even n. The plain numpy peer draws its own (a Python loop per update), on fewer trials.
 """
 
 from __future__ import annotations
@@ -244,6 +249,12 @@ hand_recall_fastmath = numba.njit(cache=False, fastmath=True)(hand_recall.py_fun
 """`hand_recall` compiled with fastmath=True: the sum may be reassociated, so LLVM vectorises it (SIMD, several
 partial sums) instead of adding one product at a time (a different rounding of h)."""
 
+NNLAB_FLAGS = {"reassoc", "contract"}
+"""The fastmath flags of nnlab's Hopfield kernels (commit 7996dfb on)."""
+
+hand_recall_reassoc = numba.njit(cache=False, fastmath=NNLAB_FLAGS)(hand_recall.py_func)
+"""`hand_recall` compiled with nnlab's flags only."""
+
 
 @numba.njit(cache=False)
 def hand_recall_energy(W, x, orders, max_sweeps, E, energy_out):
@@ -302,8 +313,8 @@ def hand_recall_record(W, P, x, orders, max_sweeps, E, m, energy_out, overlap_ou
 
 
 def hand_peer(spec: RecallSpec, inp: dict[str, Any], record: str) -> Peer:
-    """A hand-written numba loop above, compiled at its first run (no cache); record: none, energy, all, or
-    fastmath (none, compiled with fastmath=True)."""
+    """A hand-written numba loop above, compiled at its first run (no cache); record: none, energy, all,
+    fastmath (none, compiled with fastmath=True) or reassoc (none, compiled with nnlab's flags)."""
 
     def setup() -> Callable[[], dict[str, Any]]:
         W, P, orders = inp["W"], inp["P"], inp["orders"]
@@ -314,8 +325,8 @@ def hand_peer(spec: RecallSpec, inp: dict[str, Any], record: str) -> Peer:
         m = P @ x / spec.N
 
         def run() -> dict[str, Any]:
-            if record in ("none", "fastmath"):
-                fn = hand_recall if record == "none" else hand_recall_fastmath
+            if record in ("none", "fastmath", "reassoc"):
+                fn = {"none": hand_recall, "fastmath": hand_recall_fastmath, "reassoc": hand_recall_reassoc}[record]
                 sweeps, flips = fn(W, x, orders, spec.sweeps)
                 return recall_result(x, sweeps, flips, spec.N)
             if record == "energy":
@@ -333,6 +344,8 @@ def hand_peer(spec: RecallSpec, inp: dict[str, Any], record: str) -> Peer:
                 "records the energy and the 100 overlaps after every update, as nnlab does"),
         "fastmath": ("numba @njit(fastmath=True), hand-written loop",
                      "no recording; the sum of h reassociated and vectorised (what-if: not the obvious loop)"),
+        "reassoc": ("numba @njit(fastmath={reassoc, contract}), hand-written loop",
+                    "no recording; nnlab's kernel flags (its sum vectorised the same way)"),
     }[record]
     return Peer(label, setup, "numba", record, inp["updates"], note)
 
@@ -372,7 +385,7 @@ def numpy_peer(spec: RecallSpec, inp: dict[str, Any]) -> Peer:
 def recall_peers(spec: RecallSpec, inp: dict[str, Any]) -> list[Peer]:
     return [nnlab_recall_peer(spec, inp), nnlab_kernel_peer(spec, inp), hand_peer(spec, inp, "none"),
             hand_peer(spec, inp, "energy"), hand_peer(spec, inp, "all"), hand_peer(spec, inp, "fastmath"),
-            numpy_peer(spec, inp)]
+            hand_peer(spec, inp, "reassoc"), numpy_peer(spec, inp)]
 
 
 def near_ties(spec: RecallSpec, inp: dict[str, Any], eps: float = 1e-9) -> dict[str, Any]:
@@ -404,15 +417,23 @@ def near_ties(spec: RecallSpec, inp: dict[str, Any], eps: float = 1e-9) -> dict[
 
 # -- capacity -----------------------------------------------------------------------------------------------
 ORDERS = 16
-"""Unit orders drawn per trial (as nnlab's `CapacityModel.ORDERS`): sweep s visits the units in the order
-argsort(keys[s mod 16])."""
+"""Unit orders drawn per trial (as nnlab's `CapacityModel.ORDERS`): sweep s visits the units in orders[s mod 16]."""
+WEIGHT_BUDGET = 1 << 24
+"""Weights per batch of trials (as nnlab's `capacity_model.WEIGHT_BUDGET`): 1,677 trials of N = 100, so the
+50 trials of a point are one batch."""
+
+
+def capacity_batches(spec: CapacitySpec, trials: int | None = None) -> list[tuple[int, int]]:
+    """The batches of trials nnlab draws together: (start, stop)."""
+    trials = trials or spec.trials
+    chunk = max(1, WEIGHT_BUDGET // (spec.N * spec.N))
+    return [(a, min(a + chunk, trials)) for a in range(0, trials, chunk)]
 
 
 def capacity_draws(spec: CapacitySpec, rng: np.random.Generator, n: int,
-                   trials: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Patterns (trials, n, N) and probes (trials, N) of one point, drawn as nnlab's `CapacityModel._point`
+                   trials: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patterns (trials, n, N) and probes (trials, N) of one batch, drawn as nnlab's `CapacityModel._point`
     draws them (so that the same generator gives the same trials)."""
-    trials = trials or spec.trials
     N = spec.N
     P = np.where(rng.random((trials, n, N)) < 0.5, -1.0, 1.0)
     x0 = P[:, 0, :].copy()
@@ -420,6 +441,21 @@ def capacity_draws(spec: CapacitySpec, rng: np.random.Generator, n: int,
     for t in range(trials):
         x0[t, rng.choice(N, size=k, replace=False)] *= -1.0
     return P, x0
+
+
+def capacity_orders(spec: CapacitySpec, rng: np.random.Generator, trials: int) -> np.ndarray:
+    """The unit orders of one batch (trials, min(max_sweeps, 16), N), drawn after its patterns and probes, as
+    nnlab does: numpy's argsort of uniform keys."""
+    return np.argsort(rng.random((trials, min(spec.max_sweeps, ORDERS), spec.N)), axis=-1)
+
+
+def capacity_weights(P: np.ndarray) -> np.ndarray:
+    """W (trials, N, N) = P^T P / n per trial, zero diagonal, by numpy's batched matmul (the same values as
+    nnlab's per-trial `hebbian`: the integer sums are exact)."""
+    N = P.shape[2]
+    W = np.matmul(P.transpose(0, 2, 1), P) / P.shape[1]
+    W[:, np.arange(N), np.arange(N)] = 0.0
+    return W
 
 
 def nnlab_capacity_peer(spec: CapacitySpec) -> Peer:
@@ -437,20 +473,19 @@ def nnlab_capacity_peer(spec: CapacitySpec) -> Peer:
         return run
 
     return Peer("nnlab CapacityModel.advance(30)", setup, "nnlab", "model", spec.units,
-                "patterns, probes and orders drawn in numpy, W per trial, recall in the numba kernel")
+                "patterns, probes, W per trial and orders (argsort) in numpy; recall in the numba kernel "
+                "(fastmath reassoc+contract)")
 
 
-@numba.njit(cache=False)
-def hand_capacity_trials(W, P, x0, keys, max_sweeps):
-    """Recall of every trial of one point; sweep s of trial t visits the units in the order argsort(keys[t, s mod
-    S]). Returns the number of trials ending exactly on pattern 0."""
+def hand_capacity_trials(W, P, x0, orders, max_sweeps, ok):
+    """Recall of every trial of one batch; sweep s of trial t visits the units in orders[t, s mod S].
+    ok[t] = the trial ended exactly on pattern 0."""
     trials, n, N = P.shape
-    S = keys.shape[1]
-    ok = 0
+    S = orders.shape[1]
     for t in range(trials):
         x = x0[t].copy()
         for s in range(max_sweeps):
-            order = np.argsort(keys[t, s % S])
+            order = orders[t, s % S]
             changed = 0
             for k in range(N):
                 i = order[k]
@@ -468,33 +503,88 @@ def hand_capacity_trials(W, P, x0, keys, max_sweeps):
             if x[j] != P[t, 0, j]:
                 same = False
                 break
-        if same:
-            ok += 1
-    return ok
+        ok[t] = same
 
 
-def hand_capacity_peer(spec: CapacitySpec) -> Peer:
-    """Patterns, probes and order keys drawn from the same generator in the same way as nnlab's
-    `CapacityModel._point` (commit 5ea7eb0 on), W by numpy's batched matmul, the recall loop hand-written in
-    numba."""
+hand_capacity_plain = numba.njit(cache=False)(hand_capacity_trials)
+hand_capacity_reassoc = numba.njit(cache=False, fastmath=NNLAB_FLAGS)(hand_capacity_trials)
+
+
+def hand_capacity_peer(spec: CapacitySpec, flags: str) -> Peer:
+    """Patterns, probes and orders drawn from the same generator in the same way as nnlab's
+    `CapacityModel._point` (commit 7996dfb on), W by numpy's batched matmul, the recall loop hand-written in
+    numba: flags "plain" (the obvious loop) or "reassoc" (compiled with nnlab's fastmath flags)."""
+    fn = hand_capacity_plain if flags == "plain" else hand_capacity_reassoc
 
     def setup() -> Callable[[], dict[str, Any]]:
         rng = np.random.default_rng(spec.seed)
 
         def run() -> dict[str, Any]:
-            rate = []
-            for n in spec.ns:
-                P, x0 = capacity_draws(spec, rng, int(n))
-                W = np.matmul(P.transpose(0, 2, 1), P) / n
-                W[:, np.arange(spec.N), np.arange(spec.N)] = 0.0
-                keys = rng.random((spec.trials, min(spec.max_sweeps, ORDERS), spec.N))
-                rate.append(hand_capacity_trials(W, P, x0, keys, spec.max_sweeps) / spec.trials)
-            return {"rate": np.array(rate), "points": len(rate)}
+            ok = np.zeros((len(spec.ns), spec.trials), np.bool_)
+            for r, n in enumerate(spec.ns):
+                for a, b in capacity_batches(spec):
+                    P, x0 = capacity_draws(spec, rng, int(n), b - a)
+                    W = capacity_weights(P)
+                    fn(W, P, x0, capacity_orders(spec, rng, b - a), spec.max_sweeps, ok[r, a:b])
+            return {"rate": ok.mean(axis=1), "ok": ok, "points": len(spec.ns)}
 
         return run
 
-    return Peer("numba @njit, hand-written recall loop", setup, "numba", "none", spec.units,
-                "draws and orders as nnlab's; W by numpy's batched matmul")
+    if flags == "plain":
+        return Peer("numba @njit, hand-written recall loop", setup, "numba", "plain", spec.units,
+                    "draws and orders as nnlab's; W by numpy's batched matmul; the plain loop (no fastmath)")
+    return Peer("numba @njit(fastmath={reassoc, contract}), hand-written recall loop", setup, "numba", "reassoc",
+                spec.units, "draws and orders as nnlab's; W by numpy's batched matmul; nnlab's fastmath flags")
+
+
+@numba.njit(cache=False)
+def exact_capacity_trials(C, P, x0, orders, max_sweeps, ok, ties):
+    """`hand_capacity_trials` in exact integer arithmetic: C (trials, N, N) = P^T P (int64, zero diagonal), so
+    n h_i = sum_j C_ij x_j exactly; a net input of exactly 0 is decided by the tie rule (+1). ties[t] = the
+    updates of trial t whose net input was exactly 0."""
+    trials, n, N = P.shape
+    S = orders.shape[1]
+    for t in range(trials):
+        x = x0[t].copy()
+        for s in range(max_sweeps):
+            order = orders[t, s % S]
+            changed = 0
+            for k in range(N):
+                i = order[k]
+                h = 0
+                for j in range(N):
+                    h += C[t, i, j] * x[j]
+                if h == 0:
+                    ties[t] += 1
+                new = 1 if h >= 0 else -1
+                if new != x[i]:
+                    x[i] = new
+                    changed += 1
+            if changed == 0:
+                break
+        same = True
+        for j in range(N):
+            if x[j] != P[t, 0, j]:
+                same = False
+                break
+        ok[t] = same
+
+
+def exact_capacity(spec: CapacitySpec, seed: int) -> dict[str, Any]:
+    """The sweep of seed `seed` with nnlab's draws and orders, replayed in exact integer arithmetic (not timed):
+    per-trial success and the exact ties met."""
+    rng = np.random.default_rng(seed)
+    ok = np.zeros((len(spec.ns), spec.trials), np.bool_)
+    ties = np.zeros((len(spec.ns), spec.trials), np.int64)
+    for r, n in enumerate(spec.ns):
+        for a, b in capacity_batches(spec):
+            P, x0 = capacity_draws(spec, rng, int(n), b - a)
+            Pi = P.astype(np.int64)
+            C = np.matmul(Pi.transpose(0, 2, 1), Pi)
+            C[:, np.arange(spec.N), np.arange(spec.N)] = 0
+            exact_capacity_trials(C, Pi, x0.astype(np.int64), capacity_orders(spec, rng, b - a), spec.max_sweeps,
+                                  ok[r, a:b], ties[r, a:b])
+    return {"rate": ok.mean(axis=1), "ok": ok, "ties": ties}
 
 
 def numpy_capacity_trial(P: np.ndarray, x: np.ndarray, rng: np.random.Generator, max_sweeps: int) -> bool:
@@ -538,7 +628,8 @@ def numpy_capacity_peer(spec: CapacitySpec, trials: int) -> Peer:
 
 
 def capacity_peers(spec: CapacitySpec, numpy_trials: int) -> list[Peer]:
-    return [nnlab_capacity_peer(spec), hand_capacity_peer(spec), numpy_capacity_peer(spec, numpy_trials)]
+    return [nnlab_capacity_peer(spec), hand_capacity_peer(spec, "plain"), hand_capacity_peer(spec, "reassoc"),
+            numpy_capacity_peer(spec, numpy_trials)]
 
 
 def capacity_rates_over_seeds(spec: CapacitySpec, seeds: int) -> dict[str, Any]:
