@@ -116,3 +116,5 @@ class Mosaic:
     tiles: tuple[Tile, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     xlabel: str = ""
+    signed: bool = False
+    """True: negative values in the error colour (weights); False: -1 is off, dark grey (states)."""

@@ -182,13 +182,16 @@ class PlotView(Widget):
         else:
             v = self.app.theme_variables
             bg = Color.parse(v.get("background", "#000000")).rgb
-            rgb = {name: Color.parse(v.get(name, "#ffffff")).rgb for name in ("primary", "foreground", "accent")}
+            rgb = {name: Color.parse(v.get(name, "#ffffff")).rgb
+                   for name in ("primary", "foreground", "accent", "error")}
 
             def colour(x: float, lit: bool) -> RichColor:
                 if np.isnan(x):
                     return RichColor.from_rgb(*bg)
                 if lit:
                     return RichColor.from_rgb(*(rgb["accent"] if x > 0 else blend(bg, rgb["accent"], 0.45)))
+                if mos.signed:
+                    return RichColor.from_rgb(*blend(bg, rgb["primary" if x >= 0 else "error"], min(abs(x), 1.0)))
                 if x > 0:
                     return RichColor.from_rgb(*blend(bg, rgb["primary"], 0.25 + 0.75 * x))
                 return RichColor.from_rgb(*blend(bg, rgb["foreground"], 0.12 + 0.08 * abs(x)))

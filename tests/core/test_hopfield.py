@@ -9,7 +9,8 @@ from nnlab.core.hopfield.capacity_model import CapacityModel
 from nnlab.core.hopfield.glyphs import FONT_5X7, glyph
 from nnlab.core.hopfield.network import energy, hebbian, modern_energy, rule, softmax_update
 from nnlab.core.hopfield.params import HopfieldParams
-from nnlab.core.hopfield.patterns import PatternError, make_probe, picture_shape, read_file, stored_patterns
+from nnlab.core.grids import picture_shape
+from nnlab.core.hopfield.patterns import PatternError, make_probe, read_file, stored_patterns
 from nnlab.core.hopfield.recall_model import RecallModel, recalled_index
 from nnlab.core.knobs import ParamError
 

@@ -116,7 +116,8 @@ def modern_step(P: np.ndarray, x: np.ndarray, beta: float, tie: int, out: np.nda
     the tie rule where the sum is exactly 0); the softmax goes into `weights`. Returns the units changed."""
     n, N = P.shape
     if n == 0:
-        out[:] = x
+        for j in range(N):
+            out[j] = x[j]
         return 0
     top = -np.inf
     for a in range(n):
@@ -150,7 +151,8 @@ def modern_recall(P: np.ndarray, x: np.ndarray, beta: float, tie: int, max_steps
     weights = np.empty(P.shape[0])
     for step in range(max_steps):
         changed = modern_step(P, x, beta, tie, out, weights)
-        x[:] = out
+        for j in range(x.size):
+            x[j] = out[j]
         if changed == 0:
             return step + 1
     return -1

@@ -10,12 +10,12 @@ may be 0/1 or -1/+1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from nnlab.core.grids import picture_shape
 from nnlab.core.hopfield.glyphs import glyph
 from nnlab.core.hopfield.params import MAX_UNITS, HopfieldParams, is_pattern_file
 
@@ -44,14 +44,6 @@ class PatternSet:
     @property
     def N(self) -> int:
         return self.shape[0] * self.shape[1]
-
-
-def picture_shape(N: int) -> tuple[int, int]:
-    """The most square (rows, cols) with rows * cols = N, rows <= cols."""
-    r = int(math.isqrt(N))
-    while N % r:
-        r -= 1
-    return r, N // r
 
 
 def _bipolar(a: np.ndarray, where: str) -> np.ndarray:

@@ -21,8 +21,14 @@ import numpy as np
 
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm.data import training_data
-from nnlab.core.rbm.energy import cd_statistics, free_energy, hidden_gap, p_on, visible_gap
+from nnlab.core.grids import picture_shape
+from nnlab.core.rbm.energy import (MAX_EXACT_UNITS, cd_statistics, exact_joint, free_energy, hidden_gap, p_on,
+                                   visible_gap)
 from nnlab.core.rbm.params import RBMParams
+
+
+DREAM_STEPS = 20
+"""Gibbs steps the free-running chains take at the end of every epoch."""
 
 
 class RBMTrainModel:
@@ -58,6 +64,8 @@ class RBMTrainModel:
         self.recon: list[float] = []
         self.f_train: list[float] = []
         self.f_test: list[float] = []
+        self.dreams = (self.rng.random((params.chains, n_v)) < 0.5).astype(np.float64)
+        self.data_freq = visible_histogram(self.train) if n_v + n_h <= MAX_EXACT_UNITS else None
         self._evaluate()
 
     # -- protocol ---------------------------------------------------------------------------------
@@ -156,6 +164,17 @@ class RBMTrainModel:
         self.order = None
         self.epoch += 1
         self._evaluate()
+        self._dream()
+
+    def _dream(self) -> None:
+        """DREAM_STEPS Gibbs steps of the free-running chains at the current T (the "dreams" view)."""
+        if len(self.dreams) != self.params.chains:
+            self.dreams = (self.rng.random((self.params.chains, len(self.b))) < 0.5).astype(np.float64)
+        v = self.dreams
+        for _ in range(DREAM_STEPS):
+            h = (self.rng.random((len(v), len(self.c))) < p_on(hidden_gap(self.W, self.c, v), self.T)).astype(float)
+            v = (self.rng.random(v.shape) < p_on(visible_gap(self.W, self.b, h), self.T)).astype(np.float64)
+        self.dreams = v
 
     def _evaluate(self) -> None:
         T = self.params.temperature_at(max(self.epoch - 1, 0))
@@ -192,7 +211,7 @@ class RBMTrainModel:
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         keys = ("W", "b", "c", "epoch", "batch", "order", "op", "updates", "v1", "h1", "v", "h", "pv", "ph", "chain",
-                "last", "stage")
+                "last", "stage", "dreams")
         s = {k: getattr(self, k) for k in keys}
         s["lens"] = (len(self.recon), len(self.f_train), len(self.f_test))
         s["rng"] = snapshot_rng(self.rng)
@@ -211,9 +230,21 @@ class RBMTrainModel:
                 ("batch", f"{self.batch}/{self.n_batches}", f"op {self.op}/{self.ops_per_batch}"),
                 ("T", f"{self.T:g}", ""),
                 ("recon", f"{self.recon[-1]:.4g}", "error"))
+        n_h, n_v = self.W.shape
+
+        def first(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[0].copy()
+
         data = {"W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy(), "recon": np.array(self.recon),
-                "f_train": np.array(self.f_train), "f_test": np.array(self.f_test)}
-        return Frame(t=float(self.epoch), step=self.updates, stage=self.stage, values=rows, data=data)
+                "f_train": np.array(self.f_train), "f_test": np.array(self.f_test), "v1": first(self.v1),
+                "h1": first(self.h1), "v": first(self.v), "h": first(self.h), "pv": first(self.pv),
+                "ph": first(self.ph), "op": self.op, "k": self.params.k, "vshape": picture_shape(n_v),
+                "hshape": picture_shape(n_h), "dreams": self.dreams.copy(), "T": self.T, "epoch": self.epoch}
+        if self.data_freq is not None:
+            data["exact_v"] = exact_joint(self.W, self.b, self.c, 1.0).sum(axis=1)
+            data["data_freq"] = self.data_freq
+        return Frame(t=float(self.epoch), step=self.updates, stage=self.stage, values=rows, data=data,
+                     equation=equation_text(self))
 
     def metrics(self) -> dict[str, Any]:
         out: dict[str, Any] = {"recon_error": self.recon[-1], "epochs": self.epoch}
@@ -223,6 +254,37 @@ class RBMTrainModel:
 
     def traces(self) -> dict[str, np.ndarray]:
         return {"recon_error": np.array(self.recon), "W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy()}
+
+
+def visible_histogram(v: np.ndarray) -> np.ndarray:
+    """Frequency of every visible state (counting order, the first unit the highest bit) in the rows of v."""
+    n_v = v.shape[1]
+    idx = (v @ (2 ** np.arange(n_v - 1, -1, -1))).astype(np.int64)
+    return np.bincount(idx, minlength=2 ** n_v) / len(v)
+
+
+def equation_text(m: RBMTrainModel) -> tuple[str, str]:
+    """The operation in force and its numbers."""
+    op, k, p = m.op, m.params.k, m.params
+    last = (op - 1) % m.ops_per_batch
+    if m.v1 is None:
+        return ("E(v, h) = -h^T W v + v^T b + h^T c;  P(on) = 1 / (1 + exp(-dE / T))",
+                f"CD-{k}, kappa = {p.kappa:g}, gamma = {p.gamma:g}, T = {m.T:g}, batch {p.batch_size}")
+    if last == 0:
+        gap = float(hidden_gap(m.W, m.c, m.v1[:1])[0, 0])
+        return ("h1 ~ P(h | v1): dE_j = (W v1 - c)_j, P(h_j = 1) = 1 / (1 + exp(-dE_j / T))",
+                f"unit h_1 of sample 1: dE = {gap:.4g}, P = {float(p_on(gap, m.T)):.4f}, drew {int(m.h1[0, 0])}")
+    if last == m.ops_per_batch - 1:
+        d = m.last
+        return ("W += kappa (S1 - S2), S = h v^T / B;  b -= gamma (v1 - v2);  c -= gamma (h1 - h2)",
+                f"|dW| max {float(np.abs(p.kappa * d['dW']).max()):.4g}, |db| max {float(np.abs(d['db']).max()):.4g}, "
+                f"|dc| max {float(np.abs(d['dc']).max()):.4g};  |v1 - v2|^2 = {d['recon']:.4g}")
+    if last % 2 == 1:
+        gap = float(visible_gap(m.W, m.b, m.h[:1] if m.pv is None else m.h[:1])[0, 0]) if m.pv is not None else 0.0
+        return ("v ~ P(v | h): dE_k = (W^T h - b)_k  (generative)",
+                f"unit v_1 of sample 1: P = {float(m.pv[0, 0]):.4f}, drew {int(m.v[0, 0])}")
+    return ("h ~ P(h | v): dE_j = (W v - c)_j  (recognition)",
+            f"unit h_1 of sample 1: P = {float(m.ph[0, 0]):.4f}, drew {int(m.h[0, 0])}")
 
 
 def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> float:
