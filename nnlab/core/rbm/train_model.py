@@ -280,7 +280,6 @@ def equation_text(m: RBMTrainModel) -> tuple[str, str]:
                 f"|dW| max {float(np.abs(p.kappa * d['dW']).max()):.4g}, |db| max {float(np.abs(d['db']).max()):.4g}, "
                 f"|dc| max {float(np.abs(d['dc']).max()):.4g};  |v1 - v2|^2 = {d['recon']:.4g}")
     if last % 2 == 1:
-        gap = float(visible_gap(m.W, m.b, m.h[:1] if m.pv is None else m.h[:1])[0, 0]) if m.pv is not None else 0.0
         return ("v ~ P(v | h): dE_k = (W^T h - b)_k  (generative)",
                 f"unit v_1 of sample 1: P = {float(m.pv[0, 0]):.4f}, drew {int(m.v[0, 0])}")
     return ("h ~ P(h | v): dE_j = (W v - c)_j  (recognition)",
