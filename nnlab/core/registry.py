@@ -14,6 +14,7 @@ from nnlab.core.knobs import ParamsBase
 from nnlab.core.backprop.params import params_class as backprop_params_class
 from nnlab.core.hopfield.params import HopfieldParams
 from nnlab.core.neuron.params import params_class as neuron_params_class
+from nnlab.core.rbm.params import RBMParams
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ LABS: dict[str, LabSpec] = {
         model_path="nnlab.core.hopfield.model:make_model",
         warmup_path="nnlab.core.hopfield.kernels:warmup",
         default_scenario="hopfield_letters",
+    ),
+    "rbm": LabSpec(
+        name="rbm",
+        title="RBM",
+        key="4",
+        params_class=lambda table: RBMParams,
+        model_path="nnlab.core.rbm.model:make_model",
+        warmup_path="nnlab.core.rbm.kernels:warmup",
+        default_scenario="rbm_onehot_3x2",
     ),
 }
 """Every lab, in tab order."""

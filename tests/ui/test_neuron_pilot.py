@@ -232,6 +232,7 @@ async def test_keys_are_answered_while_kernels_compile(make_app, monkeypatch):
         assert lab.model is None
         assert "preparing kernels" in str(app.query_one("#status", Static).render())
         await pilot.press("n", "question_mark")
+        await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape", "g")
         assert lab.model is None and lab.level == 2

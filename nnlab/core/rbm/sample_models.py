@@ -32,6 +32,7 @@ class BoltzmannModel:
 
     def __init__(self, params: RBMParams, seed: int = 0) -> None:
         self.params = params
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.temps = tuple(params.schedule) or LECTURE_SCHEDULE
         self.curves: list[np.ndarray] = []
@@ -105,6 +106,7 @@ class SamplerModel:
 
     def __init__(self, params: RBMParams, seed: int = 0) -> None:
         self.params = params
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         n_h, n_v, s = params.n_hidden, params.n_visible, params.init_scale
         self.W = self.rng.normal(0.0, s, (n_h, n_v))

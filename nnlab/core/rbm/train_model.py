@@ -253,7 +253,8 @@ class RBMTrainModel:
         return out
 
     def traces(self) -> dict[str, np.ndarray]:
-        return {"recon_error": np.array(self.recon), "W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy()}
+        return {"recon_error": np.array(self.recon), "W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy(),
+                "samples": self.dreams.copy()}
 
 
 def visible_histogram(v: np.ndarray) -> np.ndarray:

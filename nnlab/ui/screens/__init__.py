@@ -5,6 +5,7 @@ from __future__ import annotations
 from nnlab.ui.screens.backprop import BackpropLab
 from nnlab.ui.screens.hopfield import HopfieldLab
 from nnlab.ui.screens.neuron import NeuronLab
+from nnlab.ui.screens.rbm import RBMLab
 
-SCREENS = {"neuron": NeuronLab, "backprop": BackpropLab, "hopfield": HopfieldLab}
+SCREENS = {"neuron": NeuronLab, "backprop": BackpropLab, "hopfield": HopfieldLab, "rbm": RBMLab}
 """Lab name -> its screen class."""

@@ -60,7 +60,7 @@ shared one, dE/dW[0] (encoder) + (dE/dW[1])^T (decoder); the notes' formula is g
 
 *Precision*: stepping, evaluation and the gradient check are float64. Whole epochs run in a
 numba kernel for small layers and in numpy's BLAS for large ones; precision = "float32" trains
-epochs in float32, as PyTorch does (1.3-1.5x faster on layers like 784-128; weights agree
+epochs in float32, as PyTorch does (about 1.5x faster on layers like 784-128; weights agree
 with float64 to single precision).
 
 *Gradient check*: central differences (E(theta + h) - E(theta - h)) / 2h, h = 1e-5 in float64,
