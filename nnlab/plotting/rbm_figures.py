@@ -46,7 +46,7 @@ def fields_mosaic(frame: Any) -> Mosaic:
     tiles = tuple(Tile(f"h{j + 1}", (W[j] / big).reshape(shape)) for j in range(min(len(W), MAX_FIELDS)))
     notes = (f"max |W| {big:.3g}",) + ((f"first {MAX_FIELDS} of {len(W)}",) if len(W) > MAX_FIELDS else ())
     return Mosaic("receptive fields: row j of W as a picture", tiles, notes,
-                  "blue: positive weight, red: negative, dark: 0", signed=True)
+                  "bright: positive weight, red: negative, dark: 0", signed=True)
 
 
 def recon_figure(frame: Any) -> Figure:
