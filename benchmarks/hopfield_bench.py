@@ -52,6 +52,7 @@ import numpy as np  # noqa: E402
 
 import hopfield_peers  # noqa: E402
 from harness import Peer, Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
+from machine_load import CORES, HZ, OthersLog, cpu_ticks, others_during, others_share  # noqa: E402
 
 RECALL_TARGET = 0.8
 """nnlab RecallModel.advance at least this fraction of the hand-written numba loop's updates/s."""
@@ -71,63 +72,6 @@ HAND_FM = "numba @njit(fastmath={reassoc, contract}), hand-written loop"
 
 
 # -- other processes' CPU (as in mlp_bench.py) ----------------------------------------------------------------
-HZ = os.sysconf("SC_CLK_TCK")
-CORES = os.cpu_count() or 1
-
-
-def cpu_ticks() -> tuple[int, int]:
-    """(CPU ticks busy on the whole machine, ticks used by this process), from /proc."""
-    with open("/proc/stat") as f:
-        v = [int(a) for a in f.readline().split()[1:]]
-    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
-    with open("/proc/self/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return busy, int(fields[11]) + int(fields[12])
-
-
-def others_share(a: tuple[int, int], b: tuple[int, int], wall_s: float) -> float:
-    """Fraction of the machine (all cores) other processes (and steal) used between two `cpu_ticks()`."""
-    other = (b[0] - a[0]) - (b[1] - a[1])
-    return max(other, 0) / (CORES * HZ * wall_s) if wall_s > 0 else float("nan")
-
-
-class OthersLog:
-    """Other processes' CPU ticks over each peer's run, read outside the timed region (from the end of a
-    peer's setup to the start of the next setup)."""
-
-    def __init__(self) -> None:
-        self.runs: dict[str, list[tuple[float, float]]] = {}
-        self.pending: tuple[str, tuple[int, int], float] | None = None
-
-    def open(self, label: str) -> None:
-        self.pending = (label, cpu_ticks(), time.perf_counter())
-
-    def close(self) -> None:
-        if self.pending is None:
-            return
-        label, a, t0 = self.pending
-        dt = time.perf_counter() - t0
-        b = cpu_ticks()
-        self.runs.setdefault(label, []).append((dt, (b[0] - a[0]) - (b[1] - a[1])))
-        self.pending = None
-
-    def wrap(self, peer: Peer) -> Peer:
-        def setup() -> Any:
-            self.close()
-            run = peer.setup()
-            self.open(peer.label)
-            return run
-
-        return Peer(peer.label, setup, peer.family, peer.method, peer.units, peer.note)
-
-
-def others_during(runs: list[tuple[float, float]]) -> float:
-    """Other processes' share of the machine summed over a peer's timed runs (the warm-up left out)."""
-    runs = runs[1:]
-    wall = sum(r[0] for r in runs)
-    return max(sum(r[1] for r in runs), 0) / (CORES * HZ * wall) if wall > 0 else float("nan")
-
-
 def timed_rounds(peers: list[Peer], repeats: int) -> dict[str, Any]:
     """measure_all with the machine's state around it: load, speed probe, other processes' CPU."""
     load_before = os.getloadavg()
