@@ -75,7 +75,7 @@ class CapacityModel:
             x0 = P[:, 0, :].copy()
             for i in range(t):
                 x0[i, self.rng.choice(N, size=k, replace=False)] *= -1.0
-            W = np.stack([hebbian(P[i], p.scaling) for i in range(t)])
+            W = hebbian(P, p.scaling)
             orders = np.argsort(self.rng.random((t, sweeps, N)), axis=-1)
             kernels.capacity_trials(P, W, x0, orders, p.bias, TIE_CODES[p.tie], p.max_sweeps, p.memory != "classic",
                                     p.beta, ok[sl], ov[sl], mok[sl])

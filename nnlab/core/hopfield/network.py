@@ -18,12 +18,13 @@ TIE_CODES = {"plus": 0, "keep": 1, "minus": 2}
 
 
 def hebbian(patterns: np.ndarray, scaling: str = "n") -> np.ndarray:
-    """W from (n, N) bipolar patterns; zeros when n = 0."""
-    n, N = patterns.shape
+    """W from (n, N) bipolar patterns, or a stack (..., n, N) of pattern sets; zeros when n = 0."""
+    n, N = patterns.shape[-2:]
     if n == 0:
-        return np.zeros((N, N))
-    W = patterns.T @ patterns / (n if scaling == "n" else N)
-    np.fill_diagonal(W, 0.0)
+        return np.zeros(patterns.shape[:-2] + (N, N))
+    W = np.matmul(np.swapaxes(patterns, -1, -2), patterns) / (n if scaling == "n" else N)
+    diagonal = np.arange(N)
+    W[..., diagonal, diagonal] = 0.0
     return W
 
 

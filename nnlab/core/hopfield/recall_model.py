@@ -324,9 +324,10 @@ class RecallModel:
 
     def corrupt(self) -> None:
         """Flip round(noise N) random units of the state (at least one)."""
-        self.x = flip(self.x, max(self.params.noise, 1.0 / self.N), self.rng)
+        fraction = max(self.params.noise, 1.0 / self.N)
+        self.x = flip(self.x, fraction, self.rng)
         self._restart()
-        self.stage = f"flipped {int(round(max(self.params.noise, 1.0 / self.N) * self.N))} units at random"
+        self.stage = f"flipped {int(round(fraction * self.N))} units at random"
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -111,13 +111,21 @@ class RBMTrainModel:
         self.v = self.v1
         self.pv = None
 
+    def _sample_h(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P(h | v), h drawn from it) at the current T."""
+        p = p_on(hidden_gap(self.W, self.c, v), self.T)
+        return p, (self.rng.random(p.shape) < p).astype(np.float64)
+
+    def _sample_v(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P(v | h), v drawn from it) at the current T."""
+        p = p_on(visible_gap(self.W, self.b, h), self.T)
+        return p, (self.rng.random(p.shape) < p).astype(np.float64)
+
     def _up(self) -> None:
-        self.ph = p_on(hidden_gap(self.W, self.c, self.v), self.T)
-        self.h = (self.rng.random(self.ph.shape) < self.ph).astype(np.float64)
+        self.ph, self.h = self._sample_h(self.v)
 
     def _down(self) -> None:
-        self.pv = p_on(visible_gap(self.W, self.b, self.h), self.T)
-        self.v = (self.rng.random(self.pv.shape) < self.pv).astype(np.float64)
+        self.pv, self.v = self._sample_v(self.h)
 
     def _update(self) -> None:
         p = self.params
@@ -172,8 +180,8 @@ class RBMTrainModel:
             self.dreams = (self.rng.random((self.params.chains, len(self.b))) < 0.5).astype(np.float64)
         v = self.dreams
         for _ in range(DREAM_STEPS):
-            h = (self.rng.random((len(v), len(self.c))) < p_on(hidden_gap(self.W, self.c, v), self.T)).astype(float)
-            v = (self.rng.random(v.shape) < p_on(visible_gap(self.W, self.b, h), self.T)).astype(np.float64)
+            _, h = self._sample_h(v)
+            _, v = self._sample_v(h)
         self.dreams = v
 
     def _evaluate(self) -> None:
