@@ -2,8 +2,8 @@
 
 Every tile is drawn with half blocks (two pixel rows per character row) and its label in the
 row under it; tiles are laid left to right with a gap of two cells, wrapping to new rows.
-The largest whole enlargement k at which the first MIN_TILES tiles (or all, if fewer) fit is
-taken, and as many of the rest as find room; when not even k = 1 fits one tile, tiles are
+The largest whole enlargement k >= 2 at which every tile fits is taken; when there is none,
+the largest k at which the first MIN_TILES tiles fit, and as many of the rest as find room; when not even k = 1 fits one tile, tiles are
 shrunk by a whole factor s (nearest neighbour) instead.
 """
 
@@ -110,7 +110,8 @@ def arrange(mosaic: Mosaic, width: int, height: int) -> list[Placed]:
     if not shapes or width < 1 or height < 2:
         return []
     k, s = 1, 1
-    want = min(len(shapes), MIN_TILES)
+    every = next((kk for kk in range(MAX_SCALE, 1, -1) if _fits(shapes, width, height, kk, 1) == len(shapes)), 0)
+    want = len(shapes) if every else min(len(shapes), MIN_TILES)
     for kk in range(MAX_SCALE, 0, -1):
         if _fits(shapes, width, height, kk, 1) >= want:
             k = kk
