@@ -9,7 +9,7 @@ import pytest
 
 from nnlab.core.rbm.energy import (all_states, cd_statistics, energy, exact_joint, free_energy, hidden_gap,
                                    p_on, total_variation, visible_gap)
-from nnlab.core.rbm.kernels import gibbs_counts
+from nnlab.core.rbm.kernels import SIGMOID_TABLE, draw_layer, draw_layer_fast, gibbs_counts, uniform_at, uniforms
 
 
 def small_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.0):
@@ -103,7 +103,7 @@ def test_perfect_reconstruction_gives_a_zero_update_and_s_has_the_shape_of_w():
 from nnlab.core.data import DataError  # noqa: E402
 from nnlab.core.rbm.data import bars_stripes, onehot3  # noqa: E402
 from nnlab.core.rbm.params import RBMParams  # noqa: E402
-from nnlab.core.rbm.train_model import RBMTrainModel  # noqa: E402
+from nnlab.core.rbm.train_model import RBMTrainModel, readouts, reconstruction_error  # noqa: E402
 
 
 def lecture_example_passes(m: RBMTrainModel) -> bool:
@@ -128,17 +128,43 @@ def test_an_untrained_model_does_not_pass_the_lecture_check():
 
 @pytest.mark.parametrize("kw", [dict(), dict(k=3, noise=0.1), dict(persistent=True, k=2, batch_size=30)])
 def test_half_steps_updates_and_epochs_give_the_same_run(kw):
+    """Operations and updates are one code path; whole epochs (cd_epoch) are a second implementation that
+    draws the same numbers: the same states exactly, the weights to rounding (S1 - S2 is summed in
+    another order)."""
     p = RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=6, n_samples=70, batch_size=kw.pop("batch_size", 25),
                   epochs=5, **kw)
-    a, b, c = RBMTrainModel(p, 3), RBMTrainModel(p, 3), RBMTrainModel(p, 3)
+    a, b, c, d = (RBMTrainModel(p, 3) for _ in range(4))
     while a.epoch < 2:
         a.step(0)
     while b.epoch < 2:
         b.step(1)
     c.advance(2)
-    for m in (b, c):
-        assert np.array_equal(a.W, m.W) and np.array_equal(a.b, m.b) and np.array_equal(a.c, m.c)
-    assert a.recon == c.recon
+    for _ in range(5):
+        d.step(0)
+    d.advance(2)
+    assert np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b) and np.array_equal(a.c, b.c)
+    for m in (c, d):
+        for key in ("W", "b", "c"):
+            np.testing.assert_allclose(getattr(m, key), getattr(a, key), rtol=0, atol=1e-12)
+        for key in ("v1", "h1", "v", "h", "dreams"):
+            assert np.array_equal(getattr(m, key), getattr(a, key)), key
+        np.testing.assert_allclose(m.pv, a.pv, atol=1e-12)
+        np.testing.assert_allclose(m.last["dW"], a.last["dW"], atol=1e-12)
+        np.testing.assert_allclose(m.recon, a.recon, atol=1e-12)
+        assert m.updates == a.updates and m.op == a.op == 0
+
+
+def test_float32_epochs_learn_as_float64_epochs_do():
+    base = dict(dataset="bars_stripes", n_visible=16, n_hidden=16, n_samples=400, batch_size=20, kappa=0.1,
+                gamma=0.1, epochs=30)
+    final = {}
+    for precision in ("float64", "float32"):
+        runs = [RBMTrainModel(RBMParams(precision=precision, **base), s) for s in range(6)]
+        for m in runs:
+            m.advance(30)
+            assert m.W.dtype == np.float64 and m.recon[-1] < 0.7 * m.recon[0]
+        final[precision] = np.mean([m.recon[-1] for m in runs])
+    assert abs(final["float32"] - final["float64"]) < 0.2 * final["float64"], final
 
 
 def test_one_update_is_the_lecture_rule():
@@ -218,3 +244,42 @@ def test_free_sampling_converges_to_the_exact_distribution_and_steps_back():
     m.step(1)
     assert m.taken == 100_000 and m.tv[-1] < min(first, 0.02)
     assert m.chi2() < 61.1
+
+
+def test_splitmix64_is_the_reference_stream_and_uniform():
+    """Vigna's splitmix64.c from state 0 first returns 0xE220A8397B1DCDAF."""
+    assert uniform_at(np.uint64(0), 0) == (0xE220A8397B1DCDAF >> 11) * 2.0 ** -53
+    u = uniforms(np.random.default_rng(1), (400, 500))
+    counts = np.bincount((u * 20).astype(int).ravel(), minlength=20)
+    expected = u.size / 20
+    assert ((counts - expected) ** 2 / expected).sum() < 43.8  # chi-square, 19 dof, p = 0.001
+    assert abs(np.corrcoef(u.ravel()[:-1], u.ravel()[1:])[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_table_draws_are_the_exact_draws(dtype):
+    """draw_layer_fast decides by the table of P(on) and draw_layer by P itself: the same states, at
+    every temperature, for huge, tiny and NaN gaps."""
+    rng = np.random.default_rng(4)
+    G = np.concatenate([rng.normal(0, 4, (300, 50)), rng.normal(0, 200, (20, 50))]).astype(dtype)
+    G[0, :5] = [np.nan, np.inf, -np.inf, 0.0, 1e-300]
+    bias = rng.normal(0, 1, 50).astype(dtype)
+    pending = np.empty(G.size, np.int64)
+    for T in (0.05, 1.0, 7.0):
+        seed = np.uint64(rng.integers(0, 2 ** 63))
+        P, exact, fast = (np.empty_like(G) for _ in range(3))
+        draw_layer(G, bias, dtype(T), seed, P, exact)
+        draw_layer_fast(G, bias, dtype(T), seed, fast, SIGMOID_TABLE.astype(dtype), pending)
+        assert np.array_equal(fast, exact)
+        ok = ~np.isnan(P)
+        np.testing.assert_allclose(P[ok], p_on((G.astype(np.float64) - bias) / T, 1.0)[ok], rtol=1e-5 if
+                                   dtype == np.float32 else 1e-12, atol=1e-30)
+
+
+def test_readouts_match_the_numpy_formulas():
+    rng = np.random.default_rng(2)
+    W, b, c = rng.normal(0, 1, (7, 12)), rng.normal(0, 1, 12), rng.normal(0, 1, 7)
+    v = (rng.random((40, 12)) < 0.5).astype(float)
+    recon, f = readouts(W, b, c, v, 1.7)
+    assert recon == pytest.approx(reconstruction_error(W, b, c, v, 1.7), rel=1e-12)
+    assert f == pytest.approx(free_energy(W, b, c, v, 1.7).mean(), rel=1e-12)

@@ -9,8 +9,12 @@ A CD-k update on a batch of B patterns v1 (each bit flipped with probability `no
     update  W += kappa (S1 - S2), b -= gamma (v1 - v2), c -= gamma (h1 - h2),  S = h v^T / B
 
 With `persistent` the negative chain starts from the chain's last hidden state instead of h1.
-Every half step draws its uniforms from the model's Generator when it runs, the same number
-whatever the step size, so stepping and whole epochs give the same run.
+Every layer drawn takes one seed from the model's Generator when it runs and its uniforms from
+the SplitMix64 stream of that seed (`kernels.uniform_at`), whatever the step size, so stepping
+and whole epochs give the same run; whole epochs go through `cd_epoch`, the same updates over
+preallocated buffers. After every epoch the reconstruction
+error and the free energy are measured on at most EVAL_ROWS fixed training rows (and held-out
+rows), as Hinton's practical guide (2010, section 6) compares free energies on a subset.
 """
 
 from __future__ import annotations
@@ -20,15 +24,19 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
+from nnlab.core.rbm.cd_epoch import Buffers, finish_epoch
 from nnlab.core.rbm.data import training_data
+from nnlab.core.rbm.kernels import draw_layer, hidden_readout, layer_seed, recon_squares, uniforms
 from nnlab.core.grids import picture_shape
-from nnlab.core.rbm.energy import (MAX_EXACT_UNITS, cd_statistics, exact_joint, free_energy, hidden_gap, p_on,
+from nnlab.core.rbm.energy import (MAX_EXACT_UNITS, cd_statistics, exact_joint, hidden_gap, p_on,
                                    visible_gap)
 from nnlab.core.rbm.params import RBMParams
 
 
 DREAM_STEPS = 20
 """Gibbs steps the free-running chains take at the end of every epoch."""
+EVAL_ROWS = 500
+"""Training (and held-out) rows on which the reconstruction error and free energies are measured."""
 
 
 class RBMTrainModel:
@@ -48,6 +56,8 @@ class RBMTrainModel:
         perm = self.rng.permutation(len(data))
         self.test = data[perm[:n_test]] if n_test else None
         self.train = data[perm[n_test:]] if n_test else data
+        self._as: dict[type, np.ndarray] = {}
+        self._buffers: Buffers | None = None
         n_h, n_v = params.n_hidden, params.n_visible
         self.W = self.rng.normal(0.0, params.init_scale, (n_h, n_v))
         self.b = np.zeros(n_v)
@@ -106,20 +116,19 @@ class RBMTrainModel:
         B = self.params.batch_size
         rows = self.order[self.batch * B: (self.batch + 1) * B]
         v = self.train[rows]
-        flip = self.rng.random(v.shape) < self.params.noise
-        self.v1 = np.where(flip, 1.0 - v, v)
+        if self.params.noise > 0:
+            v = np.where(uniforms(self.rng, v.shape) < self.params.noise, 1.0 - v, v)
+        self.v1 = v
         self.v = self.v1
         self.pv = None
 
     def _sample_h(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(P(h | v), h drawn from it) at the current T."""
-        p = p_on(hidden_gap(self.W, self.c, v), self.T)
-        return p, (self.rng.random(p.shape) < p).astype(np.float64)
+        return _draw(v @ self.W.T, self.c, self.T, self.rng)
 
     def _sample_v(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(P(v | h), v drawn from it) at the current T."""
-        p = p_on(visible_gap(self.W, self.b, h), self.T)
-        return p, (self.rng.random(p.shape) < p).astype(np.float64)
+        return _draw(h @ self.W, self.b, self.T, self.rng)
 
     def _up(self) -> None:
         self.ph, self.h = self._sample_h(self.v)
@@ -186,10 +195,26 @@ class RBMTrainModel:
 
     def _evaluate(self) -> None:
         T = self.params.temperature_at(max(self.epoch - 1, 0))
-        self.recon.append(reconstruction_error(self.W, self.b, self.c, self.train, T))
-        self.f_train.append(float(free_energy(self.W, self.b, self.c, self.train, T).mean()))
+        recon, f_train = readouts(self.W, self.b, self.c, self.train[:EVAL_ROWS], T)
+        self.recon.append(recon)
+        self.f_train.append(f_train)
         if self.test is not None:
-            self.f_test.append(float(free_energy(self.W, self.b, self.c, self.test, T).mean()))
+            self.f_test.append(readouts(self.W, self.b, self.c, self.test[:EVAL_ROWS], T)[1])
+
+    def train_as(self, dtype: type) -> np.ndarray:
+        """The training rows in dtype (kept after the first call)."""
+        if dtype not in self._as:
+            self._as[dtype] = np.ascontiguousarray(self.train, dtype)
+        return self._as[dtype]
+
+    def _train_epoch(self) -> None:
+        """Finish the current update by operations, then the epoch's other batches in `cd_epoch`."""
+        start = self.epoch
+        while self.op != 0 and self.epoch == start:
+            self._op()
+        if self.epoch == start:
+            self._buffers = finish_epoch(self, self._buffers)
+            self._end_epoch()
 
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, level: int = 0) -> Frame:
@@ -201,19 +226,14 @@ class RBMTrainModel:
             while self.op != 0:
                 self._op()
         else:
-            start = self.epoch
-            self._op()
-            while self.epoch == start:
-                self._op()
+            self._train_epoch()
             self.stage = f"epoch {self.epoch} trained (T = {self.T:g})"
         return self.frame()
 
     def advance(self, n: int) -> int:
         """Train n epochs (finishing the current one first)."""
         for _ in range(n):
-            start = self.epoch
-            while self.epoch == start:
-                self._op()
+            self._train_epoch()
         return n
 
     # -- state ------------------------------------------------------------------------------------
@@ -265,6 +285,13 @@ class RBMTrainModel:
                 "samples": self.dreams.copy()}
 
 
+def _draw(G: np.ndarray, bias: np.ndarray, T: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(P(on), the layer drawn from it) for the gaps G - bias (`kernels.draw_layer`, one seed from rng)."""
+    P, S = np.empty_like(G), np.empty_like(G)
+    draw_layer(G, bias, float(T), layer_seed(rng), P, S)
+    return P, S
+
+
 def visible_histogram(v: np.ndarray) -> np.ndarray:
     """Frequency of every visible state (counting order, the first unit the highest bit) in the rows of v."""
     n_v = v.shape[1]
@@ -299,3 +326,12 @@ def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndar
     """Mean over units and rows of (v - r)^2, r = P(v | h = P(h | v)): a one-step mean-field reconstruction."""
     r = p_on(visible_gap(W, b, p_on(hidden_gap(W, c, v), T)), T)
     return float(((v - r) ** 2).mean())
+
+
+def readouts(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> tuple[float, float]:
+    """(`reconstruction_error`, mean `free_energy`) of the rows v, the element-wise parts in numba kernels."""
+    G = v @ W.T
+    PH = np.empty_like(G)
+    soft = hidden_readout(G, c, T, PH)
+    recon = recon_squares(PH @ W, b, T, v) / v.size
+    return recon, float((v @ b).sum() - soft) / len(v)
