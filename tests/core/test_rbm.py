@@ -9,7 +9,8 @@ import pytest
 
 from nnlab.core.rbm.energy import (all_states, cd_statistics, energy, exact_joint, free_energy, hidden_gap,
                                    p_on, total_variation, visible_gap)
-from nnlab.core.rbm.kernels import SIGMOID_TABLE, draw_layer, draw_layer_fast, gibbs_counts, uniform_at, uniforms
+from nnlab.core.rbm.kernels import (SIGMOID_TABLE, bit_statistics, draw_layer, draw_layer_fast, gibbs_counts, pack_columns,
+                                   uniform_at, uniforms)
 
 
 def small_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.0):
@@ -283,3 +284,33 @@ def test_readouts_match_the_numpy_formulas():
     recon, f = readouts(W, b, c, v, 1.7)
     assert recon == pytest.approx(reconstruction_error(W, b, c, v, 1.7), rel=1e-12)
     assert f == pytest.approx(free_energy(W, b, c, v, 1.7).mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("rows", [1, 64, 100, 130])
+def test_bit_packed_statistics_are_the_product(rows):
+    rng = np.random.default_rng(rows)
+    h1, h2 = (rng.random((2, rows, 9)) < 0.4).astype(float)
+    v1, v2 = (rng.random((2, rows, 13)) < 0.6).astype(float)
+    packed = [np.empty((x.shape[1], -(-rows // 64)), np.uint64) for x in (h1, v1, h2, v2)]
+    for x, out in zip((h1, v1, h2, v2), packed):
+        pack_columns(x, out)
+    D = np.empty((9, 13))
+    bit_statistics(*packed, D)
+    assert np.array_equal(D, h1.T @ v1 - h2.T @ v2)
+
+
+def test_warmup_compiles_every_signature_training_uses():
+    """After `warmup` no kernel compiles again while a model trains (a compile would freeze the UI)."""
+    from nnlab.core.rbm import kernels
+
+    kernels.warmup()
+    jitted = [getattr(kernels, n) for n in dir(kernels) if hasattr(getattr(kernels, n), "signatures")]
+    before = {k.py_func.__name__: len(k.signatures) for k in jitted}
+    for precision in ("float64", "float32"):
+        for kw in (dict(), dict(persistent=True, noise=0.1, k=2), dict(schedule=(20, 10, 5, 2, 1), epochs=5)):
+            m = RBMTrainModel(RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=5, precision=precision, **kw), 0)
+            m.advance(2)
+            m.step(0)
+            m.step(1)
+            m.frame()
+    assert {k.py_func.__name__: len(k.signatures) for k in jitted} == before

@@ -7,10 +7,12 @@ uniforms in float32). Per batch of n rows, with V = [v1; v2] and H = [h1; -h2] s
     up      G = v1 W^T,   h1 = [U < P(h | v1)]           (BLAS product, then `kernels.draw_layer_fast`)
     down    G = h W,      v2 = [U < P(v | h)]            (k times down and up, h from h1 or the
     up      G = v2 W^T,   h2 = [U < P(h | v2)]            persistent chain)
-    update  D = H^T V = sum over the batch of (h1 v1^T - h2 v2^T),
+    update  D = H^T V = sum over the batch of (h1 v1^T - h2 v2^T)  (units are 0/1: counts of rows),
             W += kappa D / n,  b -= gamma (mean v1 - mean v2),  c -= gamma (mean h1 - mean h2)
 
-One product of 2n rows gives S1 - S2, and no array is allocated after the first batch.
+S1 - S2 is counted on bit-packed columns (`kernels.bit_statistics`, exactly the product's integers at
+a fraction of its cost; the epoch's last batch takes the product of 2n rows, for the frame), and no
+array is allocated after the first batch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnlab.core.rbm.kernels import SIGMOID_TABLE, cd_apply, draw_layer, draw_layer_fast, flip_bits, layer_seed
+from nnlab.core.rbm.kernels import (SIGMOID_TABLE, bit_statistics, cd_apply, draw_layer, draw_layer_fast, flip_bits,
+                                   layer_seed, pack_columns)
 
 if TYPE_CHECKING:
     from nnlab.core.rbm.train_model import RBMTrainModel
@@ -39,6 +42,7 @@ class Buffers:
     Ph: np.ndarray
     pending: np.ndarray
     table: np.ndarray
+    bits: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     D: np.ndarray
 
     @classmethod
@@ -48,7 +52,8 @@ class Buffers:
 
         return cls(V=z(2 * B, n_v), H=z(2 * B, n_h), Hc=z(B, n_h), Gv=z(B, n_v), Gh=z(B, n_h), Pv=z(B, n_v),
                    Ph=z(B, n_h), pending=np.empty(B * max(n_v, n_h), np.int64),
-                   table=SIGMOID_TABLE.astype(dtype), D=z(n_h, n_v))
+                   table=SIGMOID_TABLE.astype(dtype), D=z(n_h, n_v),
+                   bits=tuple(np.empty((units, -(-B // 64)), np.uint64) for units in (n_h, n_v, n_h, n_v)))
 
     def fits(self, B: int, n_v: int, n_h: int, dtype: type) -> bool:
         return self.Hc.shape == (B, n_h) and self.Gv.shape == (B, n_v) and self.V.dtype == dtype
@@ -94,7 +99,12 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
         if p.persistent:
             chain[:n] = bf.Hc[:n]
         np.negative(bf.Hc[:n], out=h2)
-        np.matmul(bf.H[:2 * n].T, bf.V[:2 * n], out=bf.D)
+        if last:
+            np.matmul(bf.H[:2 * n].T, bf.V[:2 * n], out=bf.D)
+        else:
+            for packed, rows in zip(bf.bits, (h1, v1, h2, v2)):
+                pack_columns(rows, packed)
+            bit_statistics(*bf.bits, bf.D)
         cd_apply(W, b, c, bf.D, bf.V[:2 * n], bf.H[:2 * n], n, float(p.kappa), float(p.gamma))
         m.updates += 1
         m.batch += 1

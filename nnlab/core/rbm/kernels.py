@@ -12,6 +12,9 @@ from typing import Callable
 
 import numpy as np
 
+from numba import types
+from numba.extending import intrinsic
+
 from nnlab.core._jit import njit
 from nnlab.core.rbm.energy import p_on
 
@@ -141,6 +144,38 @@ def flip_bits(V: np.ndarray, seed: np.uint64, rate: float) -> None:
                 V[i, j] = 1.0 - V[i, j]
 
 
+@intrinsic
+def _popcount(typingctx, x):
+    """The number of set bits of a uint64 (LLVM's ctpop: one instruction)."""
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+    return types.uint64(types.uint64), codegen
+
+
+@njit
+def pack_columns(X: np.ndarray, out: np.ndarray) -> None:
+    """out[k] = column k of the 0/1 rows X as bits: bit i of word i // 64 is X[i, k] != 0."""
+    out[:] = 0
+    for i in range(X.shape[0]):
+        w = i >> 6
+        bit = np.uint64(1) << np.uint64(i & 63)
+        for k in range(X.shape[1]):
+            out[k, w] |= bit * np.uint64(X[i, k] != 0)
+
+
+@njit
+def bit_statistics(h1: np.ndarray, v1: np.ndarray, h2: np.ndarray, v2: np.ndarray, D: np.ndarray) -> None:
+    """D = S1 - S2 summed over the batch, from bit-packed columns (`pack_columns`): for binary units
+    (h1^T v1)_jk counts the rows where h_j and v_k are both on, the popcount of h1[j] AND v1[k],
+    64 rows at a time and exactly the product's integer."""
+    for j in range(D.shape[0]):
+        for k in range(D.shape[1]):
+            acc = 0
+            for w in range(h1.shape[1]):
+                acc += _popcount(h1[j, w] & v1[k, w]) - _popcount(h2[j, w] & v2[k, w])
+            D[j, k] = acc
+
+
 @njit
 def cd_apply(W: np.ndarray, b: np.ndarray, c: np.ndarray, D: np.ndarray, V: np.ndarray, H: np.ndarray, n: int,
              kappa: float, gamma: float) -> None:
@@ -205,6 +240,12 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
                   (f"cd_apply {dtype.__name__}",
                    lambda a=a, v=v: cd_apply(np.zeros((3, 3), a.dtype), v, v, np.zeros((3, 3), a.dtype), a, a, 1,
                                              1.0, 1.0))]
+    bits = np.zeros((3, 1), np.uint64)
+    for dtype in (np.float64, np.float32):
+        a = np.zeros((2, 3), dtype)
+        steps += [(f"pack_columns {dtype.__name__}", lambda a=a: pack_columns(a, bits)),
+                  (f"bit_statistics {dtype.__name__}", lambda a=a: bit_statistics(bits, bits, bits, bits,
+                                                                                 np.zeros((3, 3), a.dtype)))]
     for i, (name, compile_one) in enumerate(steps):
         if progress:
             progress(i, len(steps), name)
