@@ -34,7 +34,14 @@ Algorithm 2 (20, 10, 5, 2, 1), the epochs split evenly.
 
 *Free energy*: F(v) = v^T b - T sum_j log(1 + exp((W v - c)_j / T)); a held-out set whose F
 rises above the training set's is a sign of overfitting. *Reconstruction error*:
-mean (v - P(v | P(h | v)))^2 over the training data.
+mean (v - P(v | P(h | v)))^2. Both are measured after every epoch on 500 fixed training rows
+(and at most 500 held-out rows), as Hinton's practical guide (2010) compares free energies
+on a subset.
+
+*Random numbers*: each layer drawn takes one seed from the run's generator and its uniforms
+from the SplitMix64 stream of that seed, so a half step, an update and a whole epoch draw the
+same numbers: stepping and running give the same run. `precision = "float32"` trains whole
+epochs in float32 (faster on large models, the same draws, rounding apart).
 
 *Exact check*: with n_v + n_h <= 20 every state is enumerated, P(v, h) = exp(-E/T) / Z; the
 exact view shows the model's P(v) beside the data, and experiment = sample runs a Gibbs chain
