@@ -82,6 +82,16 @@ def _state_labels(n: int) -> str:
     return "visible state (bits, first unit highest)" if n <= 16 else "visible state index"
 
 
+STEM_STATES = 64
+"""Up to this many visible states the exact view draws a bar (a stem) per state, data beside model."""
+
+
+def stems(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A vertical line from 0 to y at every x, as one line series broken by NaN."""
+    nan = np.full(len(x), np.nan)
+    return np.column_stack((x, x, nan)).ravel(), np.column_stack((np.zeros(len(y)), y, nan)).ravel()
+
+
 def exact_figure(frame: Any) -> Figure:
     """The model's exact P(v) at T = 1 beside the frequency of each state in the training data."""
     d = frame.data
@@ -89,9 +99,13 @@ def exact_figure(frame: Any) -> Figure:
         return Figure("exact distribution: only for n_v + n_h <= 20 units", (), (0.0, 1.0), (0.0, 1.0))
     p, q = d["exact_v"], d["data_freq"]
     x = np.arange(len(p), dtype=np.float64)
-    series = (Series(x, q, kind="points", role="warning", label="data"),
-              Series(x, p, kind="points", role="primary", label="model P(v), T = 1"),
-              Series(x, p, role="primary"))
+    if len(p) <= STEM_STATES:
+        series = (Series(*stems(x - 0.15, q), role="warning", label="data"),
+                  Series(*stems(x + 0.15, p), role="primary", label="model P(v), T = 1"))
+    else:
+        series = (Series(x, q, kind="points", role="warning", label="data"),
+                  Series(x, p, kind="points", role="primary", label="model P(v), T = 1"),
+                  Series(x, p, role="primary"))
     top = np.argsort(p)[::-1][:3]
     n_v = len(d["b"])
     names = ", ".join(format(int(i), f"0{n_v}b") for i in top) if n_v <= 16 else ", ".join(map(str, top))
