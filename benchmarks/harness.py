@@ -240,6 +240,13 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def result_name(base: str, quick: bool, chosen: list[str], every: list[str] | tuple[str, ...]) -> str:
+    """The results file's name: `base`, `base.quick` for smoke runs, `base.partial-a-b` for a subset of workloads."""
+    if quick:
+        return base + ".quick"
+    return base if list(chosen) == list(every) else base + ".partial-" + "-".join(chosen)
+
+
 def write_results(name: str, payload: dict[str, Any], markdown: str) -> tuple[Path, Path]:
     """Write results/<name>.json and results/<name>.md; returns both paths."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,8 @@ if "--warm-numba-cache" not in sys.argv:
 import numpy as np  # noqa: E402
 
 import hopfield_peers  # noqa: E402
-from harness import Peer, Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
+from harness import (Peer, Timing, measure_all, result_name, run_header,
+                     speed_probe, table, verdict, write_results)  # noqa: E402
 from machine_load import CORES, HZ, OthersLog, cpu_ticks, others_during, others_share  # noqa: E402
 
 RECALL_TARGET = 0.8
@@ -663,8 +664,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                "best", "first_run_s", "fresh_process")}
                            for r in results.values() for t in r["targets"]],
                "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()}}
-    suffix = ".quick" if args.quick else ("" if chosen == every else ".partial-" + "-".join(chosen))
-    js, mdp = write_results("hopfield_bench" + suffix, payload, md)
+    js, mdp = write_results(result_name("hopfield_bench", args.quick, chosen, every), payload, md)
     print("\n" + md)
     print(f"\nwrote {js} and {mdp}")
     return 0

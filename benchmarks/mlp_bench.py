@@ -41,7 +41,8 @@ if "--warm-numba-cache" not in sys.argv:
 import numpy as np  # noqa: E402
 
 import mlp_peers  # noqa: E402
-from harness import Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
+from harness import (Timing, measure_all, result_name, run_header, speed_probe,
+                     table, verdict, write_results)  # noqa: E402
 from machine_load import CORES, OthersLog, cpu_ticks, others_during, others_share  # noqa: E402
 
 SPECS = {
@@ -460,8 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                     "threshold": STEP_TARGET_MS, "pass": steps["pass"]}] if steps else []),
                "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()},
                "stepper": steps}
-    suffix = ".quick" if args.quick else ("" if chosen == every else ".partial-" + "-".join(chosen))
-    js, mdp = write_results("mlp_bench" + suffix, payload, md)
+    js, mdp = write_results(result_name("mlp_bench", args.quick, chosen, every), payload, md)
     print("\n" + md)
     print(f"\nwrote {js} and {mdp}")
     return 0

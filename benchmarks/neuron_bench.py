@@ -30,7 +30,8 @@ import numpy as np  # noqa: E402
 
 import hh_peers  # noqa: E402
 import lif_peers  # noqa: E402
-from harness import Timing, measure_all, run_header, speed_probe, table, verdict, write_results  # noqa: E402
+from harness import (Timing, measure_all, result_name, run_header, speed_probe,
+                     table, verdict, write_results)  # noqa: E402
 
 
 # -- ratios -------------------------------------------------------------------------------------------
@@ -285,8 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {**header, "repeats": repeats, "quick": args.quick, "numba_cache": os.environ.get("NUMBA_CACHE_DIR"),
                "brian2_cython_cache": cache,
                "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()}}
-    suffix = ".quick" if args.quick else ("" if chosen == list(every) else ".partial-" + "-".join(chosen))
-    js, mdp = write_results("neuron_bench" + suffix, payload, md)
+    js, mdp = write_results(result_name("neuron_bench", args.quick, chosen, every), payload, md)
     print("\n" + md)
     print(f"\nwrote {js} and {mdp}")
     return 0

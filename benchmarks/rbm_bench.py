@@ -65,7 +65,7 @@ from mlp_bench import cprofile, numpy_blas, profile_table, torch_facts  # noqa: 
 sys.argv = _argv
 
 import rbm_peers  # noqa: E402
-from harness import Timing, run_header, table, verdict, write_results  # noqa: E402
+from harness import Timing, result_name, run_header, table, verdict, write_results  # noqa: E402
 from machine_load import CORES  # noqa: E402
 from mlp_peers import BLAS_DEFAULT_THREADS  # noqa: E402
 
@@ -337,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                "not_measured")}
                            for r in results.values() for t in r["targets"]],
                "workloads": {k: {kk: vv for kk, vv in v.items() if kk != "timings"} for k, v in results.items()}}
-    suffix = ".quick" if args.quick else ("" if chosen == every else ".partial-" + "-".join(chosen))
-    js, mdp = write_results("rbm_bench" + suffix, payload, md)
+    js, mdp = write_results(result_name("rbm_bench", args.quick, chosen, every), payload, md)
     print("\n" + md)
     print(f"\nwrote {js} and {mdp}")
     return 0

@@ -104,7 +104,7 @@ def test_perfect_reconstruction_gives_a_zero_update_and_s_has_the_shape_of_w():
 from nnlab.core.data import DataError  # noqa: E402
 from nnlab.core.rbm.data import bars_stripes, onehot3  # noqa: E402
 from nnlab.core.rbm.params import RBMParams  # noqa: E402
-from nnlab.core.rbm.train_model import RBMTrainModel, readouts, reconstruction_error  # noqa: E402
+from nnlab.core.rbm.train_model import RBMTrainModel, readouts  # noqa: E402
 
 
 def lecture_example_passes(m: RBMTrainModel) -> bool:
@@ -275,6 +275,12 @@ def test_table_draws_are_the_exact_draws(dtype):
         ok = ~np.isnan(P)
         np.testing.assert_allclose(P[ok], p_on((G.astype(np.float64) - bias) / T, 1.0)[ok], rtol=1e-5 if
                                    dtype == np.float32 else 1e-12, atol=1e-30)
+
+
+def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> float:
+    """The one-step mean-field reconstruction error in numpy: mean (v - P(v | P(h | v)))^2."""
+    r = p_on(visible_gap(W, b, p_on(hidden_gap(W, c, v), T)), T)
+    return float(((v - r) ** 2).mean())
 
 
 def test_readouts_match_the_numpy_formulas():

@@ -11,8 +11,7 @@ uniforms in float32). Per batch of n rows, with V = [v1; v2] and H = [h1; -h2] s
             W += kappa D / n,  b -= gamma (mean v1 - mean v2),  c -= gamma (mean h1 - mean h2)
 
 S1 - S2 is counted on bit-packed columns (`kernels.bit_statistics`, exactly the product's integers at
-a fraction of its cost; the epoch's last batch takes the product of 2n rows, for the frame), and no
-array is allocated after the first batch.
+a fraction of its cost), and no array is allocated after the first batch.
 """
 
 from __future__ import annotations
@@ -66,8 +65,9 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
     dtype = np.float32 if p.precision == "float32" else np.float64
     n_h, n_v = m.W.shape
     B = p.batch_size
-    if buffers is None or not buffers.fits(B, n_v, n_h, dtype):
-        buffers = Buffers.make(min(B, len(m.train)), n_v, n_h, dtype)
+    rows_max = min(B, len(m.train))
+    if buffers is None or not buffers.fits(rows_max, n_v, n_h, dtype):
+        buffers = Buffers.make(rows_max, n_v, n_h, dtype)
     bf = buffers
     data = m.train_as(dtype)
     W, b, c = m.W.astype(dtype), m.b.astype(dtype), m.c.astype(dtype)
@@ -99,12 +99,9 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
         if p.persistent:
             chain[:n] = bf.Hc[:n]
         np.negative(bf.Hc[:n], out=h2)
-        if last:
-            np.matmul(bf.H[:2 * n].T, bf.V[:2 * n], out=bf.D)
-        else:
-            for packed, rows in zip(bf.bits, (h1, v1, h2, v2)):
-                pack_columns(rows, packed)
-            bit_statistics(*bf.bits, bf.D)
+        for packed, layer in zip(bf.bits, (h1, v1, h2, v2)):
+            pack_columns(layer, packed)
+        bit_statistics(*bf.bits, bf.D)
         cd_apply(W, b, c, bf.D, bf.V[:2 * n], bf.H[:2 * n], n, float(p.kappa), float(p.gamma))
         m.updates += 1
         m.batch += 1

@@ -62,8 +62,8 @@ class RBMParams(ParamsBase):
     epochs: int = knob(2000, "epochs of a run", lo=1, hi=1_000_000)
     batch_size: int = knob(100, "samples per CD update (the statistics are averaged over them)", lo=1,
                            hi=1_000_000, live=False)
-    precision: str = knob("float64", "whole epochs in float64, or in float32 (faster on large models; its "
-                          "draws differ from stepping's); half steps, single updates and the read-outs stay float64",
+    precision: str = knob("float64", "whole epochs in float64, or in float32 (faster on large models; the "
+                          "same draws, rounding apart); half steps, single updates and the read-outs stay float64",
                           choices=("float64", "float32"), live=False)
     init_scale: float = knob(0.1, "initial weights N(0, init_scale^2); biases 0", lo=0.0, hi=10.0, live=False)
     samples: int = knob(100_000, "Gibbs samples for the exact check", lo=100, hi=100_000_000)

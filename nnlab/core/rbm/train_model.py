@@ -12,9 +12,9 @@ With `persistent` the negative chain starts from the chain's last hidden state i
 Every layer drawn takes one seed from the model's Generator when it runs and its uniforms from
 the SplitMix64 stream of that seed (`kernels.uniform_at`), whatever the step size, so stepping
 and whole epochs give the same run; whole epochs go through `cd_epoch`, the same updates over
-preallocated buffers. After every epoch the reconstruction
-error and the free energy are measured on at most EVAL_ROWS fixed training rows (and held-out
-rows), as Hinton's practical guide (2010, section 6) compares free energies on a subset.
+preallocated buffers. After every epoch the reconstruction error and the free energy are
+measured on at most EVAL_ROWS fixed training rows (and held-out rows), as Hinton's practical
+guide (2010, section 6) compares free energies on a subset.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from nnlab.core.rbm.cd_epoch import Buffers, finish_epoch
 from nnlab.core.rbm.data import training_data
 from nnlab.core.rbm.kernels import draw_layer, hidden_readout, layer_seed, recon_squares, uniforms
 from nnlab.core.grids import picture_shape
-from nnlab.core.rbm.energy import (MAX_EXACT_UNITS, cd_statistics, exact_joint, hidden_gap, p_on,
-                                   visible_gap)
+from nnlab.core.rbm.energy import MAX_EXACT_UNITS, cd_statistics, exact_joint, hidden_gap, p_on
 from nnlab.core.rbm.params import RBMParams
 
 
@@ -322,14 +321,10 @@ def equation_text(m: RBMTrainModel) -> tuple[str, str]:
             f"unit h_1 of sample 1: P = {float(m.ph[0, 0]):.4f}, drew {int(m.h[0, 0])}")
 
 
-def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> float:
-    """Mean over units and rows of (v - r)^2, r = P(v | h = P(h | v)): a one-step mean-field reconstruction."""
-    r = p_on(visible_gap(W, b, p_on(hidden_gap(W, c, v), T)), T)
-    return float(((v - r) ** 2).mean())
-
-
 def readouts(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> tuple[float, float]:
-    """(`reconstruction_error`, mean `free_energy`) of the rows v, the element-wise parts in numba kernels."""
+    """(reconstruction error, mean free energy) of the rows v: the mean over units and rows of (v - r)^2,
+    r = P(v | h = P(h | v)) (a one-step mean-field reconstruction), and the mean of `energy.free_energy`;
+    the element-wise parts in numba kernels."""
     G = v @ W.T
     PH = np.empty_like(G)
     soft = hidden_readout(G, c, T, PH)
