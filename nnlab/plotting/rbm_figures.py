@@ -73,9 +73,9 @@ def free_energy_figure(frame: Any) -> Figure:
 def dreams_mosaic(frame: Any) -> Mosaic:
     d = frame.data
     shape = d["vshape"]
-    tiles = tuple(Tile(f"{i + 1}", (2.0 * v - 1.0).reshape(shape)) for i, v in enumerate(d["dreams"]))
-    return Mosaic("dreams: free-running Gibbs chains (20 steps an epoch)", tiles, (f"T = {d['T']:g}",),
-                  "what the model generates on its own")
+    tiles = tuple(Tile(f"{i + 1}", (2.0 * v - 1.0).reshape(shape)) for i, v in enumerate(d.get("dreams", ())))
+    return Mosaic(f"dreams: {d.get('dream_steps', 0)} Gibbs steps from the same noise, with the same draws", tiles,
+                  (f"T = {d['T']:g}",), "what the model generates on its own")
 
 
 def _state_labels(n: int) -> str:

@@ -389,6 +389,8 @@ class LabView(Widget, can_focus=True):
             else:
                 if self.model is not None:
                     self.model.set_params(self.params)
+                    if not self.running:
+                        self.frame = self.model.frame()
                 self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
         if self.frame is not None:
             self.show_frame(self.frame)

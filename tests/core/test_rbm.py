@@ -9,8 +9,8 @@ import pytest
 
 from nnlab.core.rbm.energy import (all_states, cd_statistics, energy, exact_joint, free_energy, hidden_gap,
                                    p_on, total_variation, visible_gap)
-from nnlab.core.rbm.kernels import (SIGMOID_TABLE, bit_statistics, draw_layer, draw_layer_fast, gibbs_counts, pack_columns,
-                                   uniform_at, uniforms)
+from nnlab.core.rbm.kernels import (THRESHOLDS, bit_statistics, cd_update, draw_layer, draw_layer_fast, gibbs_counts,
+                                   pack_bits, uniform_at, uniforms)
 
 
 def small_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.0):
@@ -104,7 +104,8 @@ def test_perfect_reconstruction_gives_a_zero_update_and_s_has_the_shape_of_w():
 from nnlab.core.data import DataError  # noqa: E402
 from nnlab.core.rbm.data import bars_stripes, onehot3  # noqa: E402
 from nnlab.core.rbm.params import RBMParams  # noqa: E402
-from nnlab.core.rbm.train_model import RBMTrainModel, readouts  # noqa: E402
+from nnlab.core.rbm.readouts import readouts  # noqa: E402
+from nnlab.core.rbm.train_model import RBMTrainModel  # noqa: E402
 
 
 def lecture_example_passes(m: RBMTrainModel) -> bool:
@@ -147,12 +148,29 @@ def test_half_steps_updates_and_epochs_give_the_same_run(kw):
     for m in (c, d):
         for key in ("W", "b", "c"):
             np.testing.assert_allclose(getattr(m, key), getattr(a, key), rtol=0, atol=1e-12)
-        for key in ("v1", "h1", "v", "h", "dreams"):
+        for key in ("v1", "h1", "v", "h"):
             assert np.array_equal(getattr(m, key), getattr(a, key)), key
+        assert np.array_equal(m.dreams(), a.dreams())
         np.testing.assert_allclose(m.pv, a.pv, atol=1e-12)
         np.testing.assert_allclose(m.last["dW"], a.last["dW"], atol=1e-12)
         np.testing.assert_allclose(m.recon, a.recon, atol=1e-12)
         assert m.updates == a.updates and m.op == a.op == 0
+
+
+def test_dreams_are_a_function_of_the_weights_and_looking_changes_nothing():
+    p = RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=8, n_samples=60, batch_size=20, epochs=5, chains=5)
+    looked, unseen = RBMTrainModel(p, 1), RBMTrainModel(p, 1)
+    first = looked.dreams()
+    assert first.shape == (5, 16) and set(np.unique(first)) <= {0.0, 1.0}
+    for _ in range(3):
+        looked.advance(1)
+        looked.dreams()
+        looked.frame()
+    unseen.advance(3)
+    assert np.array_equal(looked.W, unseen.W) and np.array_equal(looked.dreams(), unseen.dreams())
+    restarted = RBMTrainModel(p, 1)
+    restarted.W, restarted.b, restarted.c, restarted.updates = unseen.W, unseen.b, unseen.c, unseen.updates
+    assert np.array_equal(restarted.dreams(), unseen.dreams())
 
 
 def test_float32_epochs_learn_as_float64_epochs_do():
@@ -270,7 +288,7 @@ def test_table_draws_are_the_exact_draws(dtype):
         seed = np.uint64(rng.integers(0, 2 ** 63))
         P, exact, fast = (np.empty_like(G) for _ in range(3))
         draw_layer(G, bias, dtype(T), seed, P, exact)
-        draw_layer_fast(G, bias, dtype(T), seed, fast, SIGMOID_TABLE.astype(dtype), pending)
+        draw_layer_fast(G, bias, dtype(T), seed, fast, THRESHOLDS, pending)
         assert np.array_equal(fast, exact)
         ok = ~np.isnan(P)
         np.testing.assert_allclose(P[ok], p_on((G.astype(np.float64) - bias) / T, 1.0)[ok], rtol=1e-5 if
@@ -283,13 +301,17 @@ def reconstruction_error(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndar
     return float(((v - r) ** 2).mean())
 
 
-def test_readouts_match_the_numpy_formulas():
+@pytest.mark.parametrize("scale, n_h", [(1.0, 7), (60.0, 7), (0.1, 1300)])
+def test_readouts_match_the_numpy_formulas(scale, n_h):
+    """The float32 read-outs against the float64 formulas, also where exp(dE / T) would overflow and
+    for rows too wide for one product of 1 + e."""
     rng = np.random.default_rng(2)
-    W, b, c = rng.normal(0, 1, (7, 12)), rng.normal(0, 1, 12), rng.normal(0, 1, 7)
+    W, b, c = rng.normal(0, scale, (n_h, 12)), rng.normal(0, 1, 12), rng.normal(0, 1, n_h)
     v = (rng.random((40, 12)) < 0.5).astype(float)
-    recon, f = readouts(W, b, c, v, 1.7)
-    assert recon == pytest.approx(reconstruction_error(W, b, c, v, 1.7), rel=1e-12)
-    assert f == pytest.approx(free_energy(W, b, c, v, 1.7).mean(), rel=1e-12)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        recon, f = readouts(W, b, c, v, 1.7)
+    assert recon == pytest.approx(reconstruction_error(W, b, c, v, 1.7), rel=1e-5, abs=1e-7)
+    assert f == pytest.approx(free_energy(W, b, c, v, 1.7).mean(), rel=1e-5)
 
 
 @pytest.mark.parametrize("rows", [1, 64, 100, 130])
@@ -297,12 +319,32 @@ def test_bit_packed_statistics_are_the_product(rows):
     rng = np.random.default_rng(rows)
     h1, h2 = (rng.random((2, rows, 9)) < 0.4).astype(float)
     v1, v2 = (rng.random((2, rows, 13)) < 0.6).astype(float)
-    packed = [np.empty((x.shape[1], -(-rows // 64)), np.uint64) for x in (h1, v1, h2, v2)]
+    packed = [np.empty((-(-rows // 64), x.shape[1]), np.uint64) for x in (h1, v1, h2, v2)]
     for x, out in zip((h1, v1, h2, v2), packed):
-        pack_columns(x, out)
+        pack_bits(x, out)
     D = np.empty((9, 13))
-    bit_statistics(*packed, D)
+    bit_statistics(*packed, D, np.empty(13, np.int64))
     assert np.array_equal(D, h1.T @ v1 - h2.T @ v2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_update_is_the_lectures_update(dtype):
+    """cd_update (bits, counts, then W, b, c in place) against the update written out in numpy."""
+    rng = np.random.default_rng(8)
+    n, n_v, n_h = 70, 11, 6
+    v1, v2 = (rng.random((2, n, n_v)) < 0.5).astype(dtype)
+    h1, h2 = (rng.random((2, n, n_h)) < 0.5).astype(dtype)
+    W, b, c = rng.normal(0, 1, (n_h, n_v)), rng.normal(0, 1, n_v), rng.normal(0, 1, n_h)
+    kappa, gamma = 0.3, 0.2
+    W_ref = W + kappa * (h1.T @ v1 - h2.T @ v2) / n
+    b_ref, c_ref = b - gamma * (v1 - v2).mean(axis=0), c - gamma * (h1 - h2).mean(axis=0)
+    W, b, c = W.astype(dtype), b.astype(dtype), c.astype(dtype)
+    bits = tuple(np.empty((2, u), np.uint64) for u in (n_h, n_v, n_h, n_v))
+    cd_update(W, b, c, np.concatenate([v1, v2]), np.concatenate([h1, -h2]), n, kappa, gamma, bits,
+              np.empty(n_v, np.int64), np.empty((n_h, n_v), dtype))
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    for got, want in ((W, W_ref), (b, b_ref), (c, c_ref)):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
 def test_warmup_compiles_every_signature_training_uses():

@@ -36,7 +36,10 @@ async def test_one_cd_update_walked_pass_by_pass_and_back():
             await pilot.press("v")
             await pilot.pause()
             assert lab.view == view
-            assert isinstance(lab.query_one("#plot-top", PlotView).figure, kind)
+            figure = lab.query_one("#plot-top", PlotView).figure
+            assert isinstance(figure, kind)
+            if view == "dreams":
+                assert len(figure.tiles) == lab.params.chains
 
 
 async def test_an_epoch_runs_in_a_worker():

@@ -1,8 +1,9 @@
 """The rest of a CD-k epoch in one call, over preallocated buffers (lectures 18-20, Algorithm 2).
 
 The same updates as `RBMTrainModel`'s operations, with the same draws from the same Generator in the
-same order, so an epoch trained here is the run that stepping gives (in float64; float32 draws its
-uniforms in float32). Per batch of n rows, with V = [v1; v2] and H = [h1; -h2] stacked:
+same order (the layers' seeds taken from it at the start, `random_raw` giving the numbers that one
+call per layer would), so an epoch trained here is the run that stepping gives (in float64; float32
+rounds the gaps otherwise). Per batch of n rows, with V = [v1; v2] and H = [h1; -h2] stacked:
 
     up      G = v1 W^T,   h1 = [U < P(h | v1)]           (BLAS product, then `kernels.draw_layer_fast`)
     down    G = h W,      v2 = [U < P(v | h)]            (k times down and up, h from h1 or the
@@ -10,8 +11,8 @@ uniforms in float32). Per batch of n rows, with V = [v1; v2] and H = [h1; -h2] s
     update  D = H^T V = sum over the batch of (h1 v1^T - h2 v2^T)  (units are 0/1: counts of rows),
             W += kappa D / n,  b -= gamma (mean v1 - mean v2),  c -= gamma (mean h1 - mean h2)
 
-S1 - S2 is counted on bit-packed columns (`kernels.bit_statistics`, exactly the product's integers at
-a fraction of its cost), and no array is allocated after the first batch.
+S1 - S2 is counted on bit-packed layers (`kernels.cd_update`, exactly the product's integers at a
+fraction of its cost), and no array is allocated after the first batch.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnlab.core.rbm.kernels import (SIGMOID_TABLE, bit_statistics, cd_apply, draw_layer, draw_layer_fast, flip_bits,
-                                   layer_seed, pack_columns)
+from nnlab.core.rbm.kernels import THRESHOLDS, cd_update, draw_layer_fast, flip_bits
 
 if TYPE_CHECKING:
     from nnlab.core.rbm.train_model import RBMTrainModel
@@ -37,11 +37,9 @@ class Buffers:
     Hc: np.ndarray
     Gv: np.ndarray
     Gh: np.ndarray
-    Pv: np.ndarray
-    Ph: np.ndarray
     pending: np.ndarray
-    table: np.ndarray
     bits: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    acc: np.ndarray
     D: np.ndarray
 
     @classmethod
@@ -49,10 +47,10 @@ class Buffers:
         def z(*shape: int) -> np.ndarray:
             return np.empty(shape, dtype)
 
-        return cls(V=z(2 * B, n_v), H=z(2 * B, n_h), Hc=z(B, n_h), Gv=z(B, n_v), Gh=z(B, n_h), Pv=z(B, n_v),
-                   Ph=z(B, n_h), pending=np.empty(B * max(n_v, n_h), np.int64),
-                   table=SIGMOID_TABLE.astype(dtype), D=z(n_h, n_v),
-                   bits=tuple(np.empty((units, -(-B // 64)), np.uint64) for units in (n_h, n_v, n_h, n_v)))
+        return cls(V=z(2 * B, n_v), H=z(2 * B, n_h), Hc=z(B, n_h), Gv=z(B, n_v), Gh=z(B, n_h),
+                   pending=np.empty(B * max(n_v, n_h), np.int64), D=z(n_h, n_v),
+                   bits=tuple(np.empty((-(-B // 64), units), np.uint64) for units in (n_h, n_v, n_h, n_v)),
+                   acc=np.empty(n_v, np.int64))
 
     def fits(self, B: int, n_v: int, n_h: int, dtype: type) -> bool:
         return self.Hc.shape == (B, n_h) and self.Gv.shape == (B, n_v) and self.V.dtype == dtype
@@ -75,34 +73,43 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
     if m.order is None:
         m.order = m.rng.permutation(len(m.train))
     chain = None if not p.persistent or m.chain is None else m.chain.astype(dtype)
+    kappa, gamma, noise, k = float(p.kappa), float(p.gamma), float(p.noise), p.k
+    seeds = m.rng.bit_generator.random_raw((m.n_batches - m.batch) * (1 + 2 * k + (noise > 0)))
+    s = 0
+    Wt, pending = W.T, bf.pending
+    views: dict[int, tuple[np.ndarray, ...]] = {}
     n = 0
     while m.batch < m.n_batches:
         rows = m.order[m.batch * B: (m.batch + 1) * B]
         n = len(rows)
-        v1, v2 = bf.V[:n], bf.V[n:2 * n]
-        h1, h2 = bf.H[:n], bf.H[n:2 * n]
+        if n not in views:
+            views[n] = (bf.V[:n], bf.V[n:2 * n], bf.H[:n], bf.H[n:2 * n], bf.Hc[:n], bf.Gv[:n], bf.Gh[:n])
+        v1, v2, h1, h2, hc, gv, gh = views[n]
         np.take(data, rows, axis=0, out=v1)
-        last = m.batch == m.n_batches - 1
-        if p.noise > 0:
-            flip_bits(v1, layer_seed(m.rng), float(p.noise))
-        _up(m.rng, v1, W, c, T, bf, n, h1, last)
+        if noise > 0:
+            flip_bits(v1, seeds[s], noise)
+            s += 1
+        np.matmul(v1, Wt, out=gh)
+        draw_layer_fast(gh, c, T, seeds[s], h1, THRESHOLDS, pending)
+        s += 1
         if p.persistent:
             if chain is None or len(chain) < n:
                 chain = h1.copy()
-            bf.Hc[:n] = chain[:n]
+            hc[:] = chain[:n]
         else:
-            bf.Hc[:n] = h1
-        for _ in range(p.k):
-            np.matmul(bf.Hc[:n], W, out=bf.Gv[:n])
-            _draw(m.rng, bf.Gv[:n], b, T, bf, bf.Pv[:n], v2, last)
-            _up(m.rng, v2, W, c, T, bf, n, bf.Hc[:n], last)
+            hc[:] = h1
+        for _ in range(k):
+            np.matmul(hc, W, out=gv)
+            draw_layer_fast(gv, b, T, seeds[s], v2, THRESHOLDS, pending)
+            np.matmul(v2, Wt, out=gh)
+            draw_layer_fast(gh, c, T, seeds[s + 1], hc, THRESHOLDS, pending)
+            s += 2
+        if m.batch == m.n_batches - 1:
+            gaps = (gv.astype(np.float64), b.astype(np.float64), gh.astype(np.float64), c.astype(np.float64), float(T))
         if p.persistent:
-            chain[:n] = bf.Hc[:n]
-        np.negative(bf.Hc[:n], out=h2)
-        for packed, layer in zip(bf.bits, (h1, v1, h2, v2)):
-            pack_columns(layer, packed)
-        bit_statistics(*bf.bits, bf.D)
-        cd_apply(W, b, c, bf.D, bf.V[:2 * n], bf.H[:2 * n], n, float(p.kappa), float(p.gamma))
+            chain[:n] = hc
+        np.negative(hc, out=h2)
+        cd_update(W, b, c, bf.V, bf.H, n, kappa, gamma, bf.bits, bf.acc, bf.D)
         m.updates += 1
         m.batch += 1
     m.W, m.b, m.c = W.astype(np.float64), b.astype(np.float64), c.astype(np.float64)
@@ -111,24 +118,9 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
     if n:
         f = np.float64
         m.v1, m.h1 = bf.V[:n].astype(f), bf.H[:n].astype(f)
-        m.v, m.h, m.pv, m.ph = bf.V[n:2 * n].astype(f), bf.Hc[:n].astype(f), bf.Pv[:n].astype(f), bf.Ph[:n].astype(f)
+        m.v, m.h = bf.V[n:2 * n].astype(f), bf.Hc[:n].astype(f)
+        m.defer_probabilities(*gaps)
         d2 = m.v1 - m.v
         m.last = {"dW": bf.D.astype(f) / n, "db": -p.gamma * d2.mean(axis=0),
                   "dc": -p.gamma * (m.h1 - m.h).mean(axis=0), "recon": float((d2 ** 2).mean())}
     return buffers
-
-
-def _up(rng: np.random.Generator, v: np.ndarray, W: np.ndarray, c: np.ndarray, T: float, bf: Buffers, n: int,
-        out: np.ndarray, keep_p: bool) -> None:
-    """out = h ~ P(h | v) for the n rows of v (P(h | v) in bf.Ph with keep_p)."""
-    np.matmul(v, W.T, out=bf.Gh[:n])
-    _draw(rng, bf.Gh[:n], c, T, bf, bf.Ph[:n], out, keep_p)
-
-
-def _draw(rng: np.random.Generator, G: np.ndarray, bias: np.ndarray, T: float, bf: Buffers, P: np.ndarray,
-          out: np.ndarray, keep_p: bool) -> None:
-    """out = [u < P(on)] for the gaps G - bias; P kept only when asked (the epoch's last batch, for the frame)."""
-    if keep_p:
-        draw_layer(G, bias, T, layer_seed(rng), P, out)
-    else:
-        draw_layer_fast(G, bias, T, layer_seed(rng), out, bf.table, bf.pending)

@@ -15,6 +15,11 @@ and whole epochs give the same run; whole epochs go through `cd_epoch`, the same
 preallocated buffers. After every epoch the reconstruction error and the free energy are
 measured on at most EVAL_ROWS fixed training rows (and held-out rows), as Hinton's practical
 guide (2010, section 6) compares free energies on a subset.
+
+The dreams are drawn when they are looked at (the dreams view, `traces`): DREAM_STEPS Gibbs steps
+of `chains` free-running chains at the current weights and T, from the same noise and with the same
+uniforms every time (a Generator of their own), so they are a function of the weights alone and
+change from one look to the next only where the model has changed.
 """
 
 from __future__ import annotations
@@ -26,14 +31,15 @@ import numpy as np
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm.cd_epoch import Buffers, finish_epoch
 from nnlab.core.rbm.data import training_data
-from nnlab.core.rbm.kernels import draw_layer, hidden_readout, layer_seed, recon_squares, uniforms
+from nnlab.core.rbm.kernels import draw_layer, layer_seed, uniforms
+from nnlab.core.rbm.readouts import readouts
 from nnlab.core.grids import picture_shape
 from nnlab.core.rbm.energy import MAX_EXACT_UNITS, cd_statistics, exact_joint, hidden_gap, p_on
 from nnlab.core.rbm.params import RBMParams
 
 
-DREAM_STEPS = 20
-"""Gibbs steps the free-running chains take at the end of every epoch."""
+DREAM_STEPS = 50
+"""Gibbs steps of the dream chains, from the same noise with the same draws at every look."""
 EVAL_ROWS = 500
 """Training (and held-out) rows on which the reconstruction error and free energies are measured."""
 
@@ -66,6 +72,7 @@ class RBMTrainModel:
         self.order: np.ndarray | None = None
         self.op = 0
         self.updates = 0
+        self._gaps: tuple | None = None
         self.v1 = self.h1 = self.v = self.h = self.pv = self.ph = None
         self.chain: np.ndarray | None = None
         self.last: dict[str, Any] = {}
@@ -73,7 +80,8 @@ class RBMTrainModel:
         self.recon: list[float] = []
         self.f_train: list[float] = []
         self.f_test: list[float] = []
-        self.dreams = (self.rng.random((params.chains, n_v)) < 0.5).astype(np.float64)
+        self._dream_key: tuple | None = None
+        self._dreams = np.empty((0, n_v))
         self.data_freq = visible_histogram(self.train) if n_v + n_h <= MAX_EXACT_UNITS else None
         self._evaluate()
 
@@ -107,6 +115,40 @@ class RBMTrainModel:
     def ops_per_batch(self) -> int:
         """Half steps (1 + 2k) and the update."""
         return 2 * self.params.k + 2
+
+    # -- the probabilities of the last layers drawn -------------------------------------------------
+    @property
+    def pv(self) -> np.ndarray | None:
+        """P(v | h) of the last down pass."""
+        self._settle()
+        return self._pv
+
+    @pv.setter
+    def pv(self, value: np.ndarray | None) -> None:
+        self._settle()
+        self._pv = value
+
+    @property
+    def ph(self) -> np.ndarray | None:
+        """P(h | v) of the last up pass."""
+        self._settle()
+        return self._ph
+
+    @ph.setter
+    def ph(self, value: np.ndarray | None) -> None:
+        self._settle()
+        self._ph = value
+
+    def defer_probabilities(self, gv: np.ndarray, b: np.ndarray, gh: np.ndarray, c: np.ndarray, T: float) -> None:
+        """pv and ph are P(on) of the gaps gv - b and gh - c at T, computed when first read (an epoch's last
+        batch leaves them for the frame, which may never be drawn)."""
+        self._gaps = (gv, b, gh, c, T)
+
+    def _settle(self) -> None:
+        if self._gaps is not None:
+            gv, b, gh, c, T = self._gaps
+            self._gaps = None
+            self._pv, self._ph = p_on(gv - b, T), p_on(gh - c, T)
 
     # -- one operation ----------------------------------------------------------------------------
     def _begin_batch(self) -> None:
@@ -180,21 +222,24 @@ class RBMTrainModel:
         self.order = None
         self.epoch += 1
         self._evaluate()
-        self._dream()
 
-    def _dream(self) -> None:
-        """DREAM_STEPS Gibbs steps of the free-running chains at the current T (the "dreams" view)."""
-        if len(self.dreams) != self.params.chains:
-            self.dreams = (self.rng.random((self.params.chains, len(self.b))) < 0.5).astype(np.float64)
-        v = self.dreams
-        for _ in range(DREAM_STEPS):
-            _, h = self._sample_h(v)
-            _, v = self._sample_v(h)
-        self.dreams = v
+    def dreams(self) -> np.ndarray:
+        """The visible states of the dream chains after DREAM_STEPS Gibbs steps at the current W, b, c and T
+        (see the module docstring); kept until the next update."""
+        key = (self.updates, self.T, self.params.chains)
+        if key != self._dream_key:
+            g = np.random.default_rng([self.seed, 0xD2EA])
+            v = (g.random((self.params.chains, len(self.b))) < 0.5).astype(np.float64)
+            for _ in range(DREAM_STEPS):
+                _, h = _draw(v @ self.W.T, self.c, self.T, g)
+                _, v = _draw(h @ self.W, self.b, self.T, g)
+            self._dreams, self._dream_key = v, key
+        return self._dreams.copy()
 
     def _evaluate(self) -> None:
         T = self.params.temperature_at(max(self.epoch - 1, 0))
-        recon, f_train = readouts(self.W, self.b, self.c, self.train[:EVAL_ROWS], T)
+        recon, f_train = readouts(self.W, self.b, self.c, self.train[:EVAL_ROWS], T,
+                                  self.train_as(np.float32)[:EVAL_ROWS])
         self.recon.append(recon)
         self.f_train.append(f_train)
         if self.test is not None:
@@ -238,13 +283,14 @@ class RBMTrainModel:
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         keys = ("W", "b", "c", "epoch", "batch", "order", "op", "updates", "v1", "h1", "v", "h", "pv", "ph", "chain",
-                "last", "stage", "dreams")
+                "last", "stage")
         s = {k: getattr(self, k) for k in keys}
         s["lens"] = (len(self.recon), len(self.f_train), len(self.f_test))
         s["rng"] = snapshot_rng(self.rng)
         return s
 
     def restore(self, s: dict[str, Any]) -> None:
+        self._gaps = None
         for k, v in s.items():
             if k not in ("lens", "rng"):
                 setattr(self, k, v)
@@ -266,7 +312,9 @@ class RBMTrainModel:
                 "f_train": np.array(self.f_train), "f_test": np.array(self.f_test), "v1": first(self.v1),
                 "h1": first(self.h1), "v": first(self.v), "h": first(self.h), "pv": first(self.pv),
                 "ph": first(self.ph), "op": self.op, "k": self.params.k, "vshape": picture_shape(n_v),
-                "hshape": picture_shape(n_h), "dreams": self.dreams.copy(), "T": self.T, "epoch": self.epoch}
+                "hshape": picture_shape(n_h), "T": self.T, "epoch": self.epoch}
+        if self.params.view == "dreams":
+            data["dreams"], data["dream_steps"] = self.dreams(), DREAM_STEPS
         if self.data_freq is not None:
             data["exact_v"] = exact_joint(self.W, self.b, self.c, 1.0).sum(axis=1)
             data["data_freq"] = self.data_freq
@@ -281,7 +329,7 @@ class RBMTrainModel:
 
     def traces(self) -> dict[str, np.ndarray]:
         return {"recon_error": np.array(self.recon), "W": self.W.copy(), "b": self.b.copy(), "c": self.c.copy(),
-                "samples": self.dreams.copy()}
+                "samples": self.dreams()}
 
 
 def _draw(G: np.ndarray, bias: np.ndarray, T: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -319,14 +367,3 @@ def equation_text(m: RBMTrainModel) -> tuple[str, str]:
                 f"unit v_1 of sample 1: P = {float(m.pv[0, 0]):.4f}, drew {int(m.v[0, 0])}")
     return ("h ~ P(h | v): dE_j = (W v - c)_j  (recognition)",
             f"unit h_1 of sample 1: P = {float(m.ph[0, 0]):.4f}, drew {int(m.h[0, 0])}")
-
-
-def readouts(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float) -> tuple[float, float]:
-    """(reconstruction error, mean free energy) of the rows v: the mean over units and rows of (v - r)^2,
-    r = P(v | h = P(h | v)) (a one-step mean-field reconstruction), and the mean of `energy.free_energy`;
-    the element-wise parts in numba kernels."""
-    G = v @ W.T
-    PH = np.empty_like(G)
-    soft = hidden_readout(G, c, T, PH)
-    recon = recon_squares(PH @ W, b, T, v) / v.size
-    return recon, float((v @ b).sum() - soft) / len(v)
