@@ -15,6 +15,7 @@ from nnlab.core.backprop.params import params_class as backprop_params_class
 from nnlab.core.hopfield.params import HopfieldParams
 from nnlab.core.neuron.params import params_class as neuron_params_class
 from nnlab.core.rbm.params import RBMParams
+from nnlab.core.som.params import SOMParams
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,15 @@ LABS: dict[str, LabSpec] = {
         model_path="nnlab.core.rbm.model:make_model",
         warmup_path="nnlab.core.rbm.kernels:warmup",
         default_scenario="rbm_onehot_3x2",
+    ),
+    "som": LabSpec(
+        name="som",
+        title="SOM",
+        key="5",
+        params_class=lambda table: SOMParams,
+        model_path="nnlab.core.som.model:make_model",
+        warmup_path="nnlab.core.som.kernels:warmup",
+        default_scenario="som_square",
     ),
 }
 """Every lab, in tab order."""

@@ -78,6 +78,9 @@ class Picture:
     """Characters drawn over the picture: (row, column) as fractions in [0, 1], the character, its role."""
     grow: bool = False
     """Enlarge a small array by a whole factor to fill the space (one block of pixels per entry)."""
+    rgb: np.ndarray | None = None
+    """(rows, cols, 3) colours in [0, 1] drawn as they are (true colour; Rich gives a 256-colour terminal
+    the nearest of its colours), instead of `values` on the theme's scale."""
 
 
 Piece = tuple[str, "str | None"]

@@ -38,7 +38,8 @@ def figure_text(fig: Figure | Picture | TextPanel | Mosaic, width: int = 100, he
     if isinstance(fig, TextPanel):
         return "\n".join([fig.title, *("".join(text for text, _ in row).rstrip() for row in fig.rows)])
     if isinstance(fig, Picture):
-        rows = ascii_rows(np.abs(scale(fit(fig.values, width, height - 2, fig.grow))))
+        values = fig.values if fig.rgb is None else np.asarray(fig.rgb, dtype=np.float64).mean(axis=-1)
+        rows = ascii_rows(np.abs(scale(fit(values, width, height - 2, fig.grow))))
         return "\n".join([fig.title, *rows, fig.xlabel])
     plt.clear_figure()
     plt.plotsize(width, height)

@@ -115,6 +115,8 @@ class PlotView(Widget):
         strips = [Strip([Segment(pic.title, styles["title"]),
                          Segment("  " + "  ".join(pic.notes), styles["note"])]).adjust_cell_length(w)]
         body_h = max(h - 2, 1)
+        if pic.rgb is not None:
+            return strips + self._rgb_rows(pic, w, h, body_h, styles)
         fitted = fit(pic.values, w, body_h, pic.grow)
         s = np.clip(fitted - np.floor(fitted), 0.0, 1.0) if pic.classes else scale(fitted)
         if not pic.signed:
@@ -150,6 +152,35 @@ class PlotView(Widget):
         strips += [Strip.blank(w)] * (h - 1 - len(strips))
         strips.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
         return strips[:h]
+
+    def _rgb_rows(self, pic: Picture, w: int, h: int, body_h: int, styles: dict) -> list[Strip]:
+        """The body and caption of a true-colour picture (ASCII by brightness without colour)."""
+        rgb = np.clip(np.nan_to_num(np.asarray(pic.rgb, dtype=np.float64)), 0.0, 1.0)
+        chans = [fit(rgb[:, :, k], w, body_h, pic.grow) for k in range(3)]
+        px = np.round(np.stack(chans, axis=-1) * 255).astype(np.int64)
+        if NO_COLOR:
+            lines = [Strip([Segment(row)]).adjust_cell_length(w) for row in ascii_rows(px.mean(axis=-1) / 255.0)]
+        else:
+            rows_px, cols_px = px.shape[:2]
+            marks = {(min(int(fr * rows_px / 2), (rows_px - 1) // 2), min(int(fc * cols_px), cols_px - 1)): (ch, role)
+                     for fr, fc, ch, role in pic.marks}
+            theme = self.app.theme_variables
+            lines = []
+            for r, (top, bottom) in enumerate(zip(px[0::2], px[1::2] if len(px) > 1 else px[0::2])):
+                segs = []
+                for c, (a, b) in enumerate(zip(top.tolist(), bottom.tolist())):
+                    mark = marks.get((r, c))
+                    if mark:
+                        fg = Color.parse(theme.get(mark[1], "#ffffff")).rgb
+                        segs.append(Segment(mark[0], Style(color=RichColor.from_rgb(*fg), bgcolor=RichColor.from_rgb(*a),
+                                                           bold=True)))
+                    else:
+                        segs.append(Segment("▀", Style(color=RichColor.from_rgb(*a), bgcolor=RichColor.from_rgb(*b))))
+                lines.append(Strip(segs).adjust_cell_length(w))
+        out = lines[:body_h]
+        out += [Strip.blank(w)] * (h - 2 - len(out))
+        out.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
+        return out
 
     def _text(self, panel: TextPanel, w: int, h: int) -> list[Strip]:
         styles = self._styles()

@@ -82,7 +82,7 @@ def neighbourhood(theta: np.ndarray, bmu: int, rows: int, cols: int, hexagonal: 
         _profile(fx[q, 0], grid[0], bx, s, kind)
         if hexagonal:
             _profile(fx[q, 1], grid[1], bx, s, kind)
-    limit = sigma * sigma
+    limit = sigma * sigma + 1e-9
     scale = 1.0 / (1.0 - inhibition)
     for r in range(rows):
         p = 1 if hexagonal and r % 2 == 1 else 0

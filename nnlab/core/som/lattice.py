@@ -55,3 +55,17 @@ def neighbour_table(rows: int, cols: int, topology: str) -> np.ndarray:
     for u, vs in enumerate(neighbours(rows, cols, topology)):
         table[u, : len(vs)] = vs
     return table
+
+
+def edges(rows: int, cols: int, topology: str) -> np.ndarray:
+    """(E, 2) pairs of units at lattice distance 1, the lines of the map drawn as a mesh: each unit to its
+    right-hand neighbour and to those in the next row (below on the rectangular lattice; below left and
+    right, by the row's parity, on the hexagonal one)."""
+    out = []
+    for u in range(rows * cols):
+        r, c = divmod(u, cols)
+        down = (((1, 0), (1, 1)) if r % 2 else ((1, -1), (1, 0))) if topology == "hex" else ((1, 0),)
+        for dr, dc in ((0, 1),) + down:
+            if 0 <= r + dr < rows and 0 <= c + dc < cols:
+                out.append((u, (r + dr) * cols + c + dc))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)

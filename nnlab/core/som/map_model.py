@@ -22,10 +22,12 @@ from nnlab.core.data import DataError
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.som import kernels as K
 from nnlab.core.som.data import MapData, map_data
-from nnlab.core.som.lattice import neighbour_table, positions
+from nnlab.core.som.lattice import edges, neighbour_table, positions
 from nnlab.core.som.params import DECAYS, NEIGHBOURHOODS, SOMParams
 
 STAGES = ("draw", "bmu", "update")
+MAX_UNITS_PER_SAMPLE = 2
+"""A map may have at most this many units per sample (a word map leaves room between its words)."""
 MOVED = 1e-3
 """A unit counts as moved by an update when eta theta is at least this (the highlighted units)."""
 
@@ -68,13 +70,15 @@ class SOMModel:
         if params.dim and x.shape[1] != params.dim:
             raise DataError(where, f"{params.dim} columns (dim = {params.dim})", f"{x.shape[1]}")
         units = params.rows * params.cols
-        if units > len(x):
-            raise DataError(where, f"at least as many samples as units ({params.rows} x {params.cols} = {units}), "
-                            "or a smaller map", f"{len(x)} samples")
+        if units > MAX_UNITS_PER_SAMPLE * len(x):
+            raise DataError(where, f"at least {-(-units // MAX_UNITS_PER_SAMPLE)} samples for a {params.rows} x "
+                            f"{params.cols} map (at most {MAX_UNITS_PER_SAMPLE} units a sample; beyond that most "
+                            "units win nothing), or a smaller map", f"{len(x)} samples")
         self.x = np.ascontiguousarray(x, dtype=np.float64)
         self.Wt = np.ascontiguousarray(initial_weights(params, self.x, self.rng).T)
         self.pos = positions(params.rows, params.cols, params.topology)
         self.adjacent = neighbour_table(params.rows, params.cols, params.topology)
+        self.edges = edges(params.rows, params.cols, params.topology)
         dim = self.x.shape[1]
         self._dist, self._theta = np.empty(units), np.zeros(units)
         self._fy, self._fx = np.empty((2, params.rows)), np.empty((2, 2, params.cols))
@@ -92,6 +96,8 @@ class SOMModel:
         self.moved = np.zeros(units, bool)
         self.delta = np.zeros(units)
         self.said = "start: press n to draw a sample"
+        self.used: tuple[int, float, float] | None = None
+        """(t, sigma, eta) of the last update made stage by stage."""
         self.qe: list[float] = []
         self.te: list[float] = []
         self._blowup = ""
@@ -121,13 +127,14 @@ class SOMModel:
 
     @property
     def steps_total(self) -> int:
-        return self.epoch
+        return self.t
 
     def step_levels(self) -> tuple[str, ...]:
         return self.params.step_levels()
 
     def default_steps(self) -> int:
-        return max(self.params.epochs - self.epoch, 0)
+        """Samples left in the run."""
+        return max(self.T - self.t, 0)
 
     def set_params(self, params: SOMParams) -> None:
         self.params = params
@@ -160,6 +167,7 @@ class SOMModel:
             self.said = f"BMU: unit ({r}, {c}) at distance {self.bmu_dist:.4g}"
         else:
             s, eta = self.sigma_eta()
+            self.used = (self.t, s, eta)
             before = self.Wt.copy()
             K.neighbourhood(self._theta, self.bmu, *self._kernel_args(), s, NEIGHBOURHOODS.index(p.neighbourhood),
                             p.inhibition, self._fy, self._fx, self._grid)
@@ -187,26 +195,35 @@ class SOMModel:
         self.qe.append(float(qe))
         self.te.append(float(te))
 
-    def _train_epoch(self) -> None:
-        """Finish the current sample by stages, then the rest of the epoch in `kernels.train_samples`."""
-        start = self.epoch
-        while self.stage != 0 and self.epoch == start:
-            self._stage()
-        if self.epoch != start or self._blowup:
-            return
+    def _train(self, n: int) -> int:
+        """Present n samples: the current one finished by stages (it counts as one), the rest in
+        `kernels.train_samples`, epoch by epoch. Returns the samples presented (fewer at a blow-up)."""
+        done = 0
+        if self.stage != 0:
+            while self.stage != 0:
+                self._stage()
+            done = 1
         p = self.params
-        if self.order is None:
-            self.order = self.rng.permutation(self.n)
-        rest = np.ascontiguousarray(self.order[self.i:])
-        K.train_samples(self.Wt, self.x, rest, self.t, self.T, p.sigma, p.sigma_end, p.lr, p.lr_end,
-                        DECAYS.index(p.decay), NEIGHBOURHOODS.index(p.neighbourhood), p.inhibition,
-                        *self._kernel_args(), self._dist, self._theta, self._fy, self._fx, self._grid)
-        if len(rest):
-            self.sample = int(rest[-1])
+        while done < n and not self._blowup:
+            if self.order is None:
+                self.order = self.rng.permutation(self.n)
+            chunk = np.ascontiguousarray(self.order[self.i:self.i + n - done])
+            K.train_samples(self.Wt, self.x, chunk, self.t, self.T, p.sigma, p.sigma_end, p.lr, p.lr_end,
+                            DECAYS.index(p.decay), NEIGHBOURHOODS.index(p.neighbourhood), p.inhibition,
+                            *self._kernel_args(), self._dist, self._theta, self._fy, self._fx, self._grid)
+            self.sample = int(chunk[-1])
             self.xv = self.x[self.sample].copy()
-            self.bmu = int(K.find_bmu(self.Wt, self.xv, self._dist))
+            self.bmu = -1
+            self.i += len(chunk)
+            done += len(chunk)
+            if self.i >= self.n:
+                self._end_epoch()
         self.moved = np.zeros(self.units, bool)
-        self._end_epoch()
+        return done
+
+    def _train_epoch(self) -> None:
+        """Finish the current epoch."""
+        self._train(self.n - self.i)
         self.said = f"epoch {self.epoch} trained"
 
     # -- stepping ---------------------------------------------------------------------------------
@@ -225,16 +242,16 @@ class SOMModel:
         return self.frame()
 
     def advance(self, n: int) -> int:
-        """Train n epochs (finishing the current one first); stops at a blow-up."""
-        for k in range(n):
-            if self._blowup:
-                return k
-            self._train_epoch()
-        return n
+        """Present n samples (a run goes sample by sample, so that the map moves on screen between epochs)."""
+        if self._blowup:
+            return 0
+        done = self._train(n)
+        self.said = f"epoch {self.epoch}, sample {self.i} of {self.n}"
+        return done
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        keys = ("epoch", "i", "stage", "order", "sample", "bmu", "bmu_dist", "said", "_blowup")
+        keys = ("epoch", "i", "stage", "order", "sample", "bmu", "bmu_dist", "said", "_blowup", "used")
         s = {k: getattr(self, k) for k in keys}
         s.update(Wt=self.Wt.copy(), xv=self.xv.copy(), moved=self.moved.copy(), delta=self.delta.copy(),
                  bmus=self.bmus.copy(), hits=self.hits.copy(), lens=(len(self.qe), len(self.te)),
@@ -274,13 +291,13 @@ class SOMModel:
         qe = self.qe[-1] if self.qe else float("nan")
         te = self.te[-1] if self.te else float("nan")
         rows = (("epoch", f"{self.epoch}", f"of {p.epochs}"),
-                ("sample", f"{self.i}/{self.n}", STAGES[self.stage]),
+                ("sample", f"{self.i}/{self.n}", f"next: {STAGES[self.stage]}"),
                 ("sigma", f"{s:.4g}", p.decay),
                 ("eta", f"{eta:.4g}", p.decay),
                 ("QE", f"{qe:.4g}", "mean |x - W_BMU|"),
                 ("TE", f"{100 * te:.3g} %", "BMUs not adjacent"))
         data: dict[str, Any] = {
-            "W": self.Wt.T.copy(), "rows": p.rows, "cols": p.cols, "topology": p.topology, "pos": self.pos,
+            "W": self.Wt.T.copy(), "rows": p.rows, "cols": p.cols, "topology": p.topology, "pos": self.pos, "edges": self.edges,
             "x": self.x, "labels": self.data.labels, "names": self.data.names, "image_shape": self.data.image_shape,
             "sample": self.xv.copy() if self.sample >= 0 else None, "bmu": self.bmu, "moved": self.moved.copy(),
             "qe": np.array(self.qe), "te": np.array(self.te), "hits": self.hits.copy(), "bmus": self.bmus.copy(),
@@ -317,5 +334,9 @@ def equation_text(m: SOMModel) -> tuple[str, str]:
     if m.stage == 2:
         return ("BMU u = argmin_v |x - W_v|  (competition, Euclidean distance)",
                 f"u = {m.bmu}, |x - W_u| = {m.bmu_dist:.4g}")
+    t = m.t
+    if m.used is not None and m.used[0] == m.t - 1:
+        t, s, eta = m.used
+    moved = f", {int(m.moved.sum())} units moved" if m.moved.any() else ""
     return (f"W_v += eta(t) theta(d(v, u)) (x - W_v);  {theta[p.neighbourhood]}",
-            f"t = {m.t} of {m.T}: sigma = {s:.4g}, eta = {eta:.4g} ({p.decay} decay)")
+            f"t = {t} of {m.T}: sigma = {s:.4g}, eta = {eta:.4g} ({p.decay} decay){moved}")

@@ -6,6 +6,7 @@ from nnlab.ui.screens.backprop import BackpropLab
 from nnlab.ui.screens.hopfield import HopfieldLab
 from nnlab.ui.screens.neuron import NeuronLab
 from nnlab.ui.screens.rbm import RBMLab
+from nnlab.ui.screens.som import SOMLab
 
-SCREENS = {"neuron": NeuronLab, "backprop": BackpropLab, "hopfield": HopfieldLab, "rbm": RBMLab}
+SCREENS = {"neuron": NeuronLab, "backprop": BackpropLab, "hopfield": HopfieldLab, "rbm": RBMLab, "som": SOMLab}
 """Lab name -> its screen class."""
