@@ -74,3 +74,18 @@ def test_rbm_onehot_snapshot(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_som_square_snapshot(snap_compare):
+    app = NNLabApp(load("som_square"))
+
+    async def run_before(pilot):
+        await ready(pilot, app)
+        lab = app.lab()
+        lab.model.advance(40)
+        for _ in range(3):
+            lab.model.step(0)
+        lab.show_frame(lab.model.frame())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
