@@ -122,3 +122,18 @@ def test_backprop_divergence_is_reported(capsys):
                  "--set", "params.init_scale=5"]) == 1
     err = capsys.readouterr().err
     assert "too large" in err and "Traceback" not in err
+
+
+def test_som_json_metrics_npz_arrays_and_bad_input(tmp_path, capsys):
+    out = tmp_path / "som.npz"
+    assert main(["run", "som_square", "--json", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["metrics"]["qe"] < 0.06 and result["metrics"]["te"] < 0.02
+    data = np.load(out)
+    assert data["weights"].shape == (10, 10, 2) and data["qe"].shape == (6,) and data["hits"].sum() == 1000
+    for overrides, words in ((["params.n_samples=10"], "at least 50 samples"), (["params.sigma=0"], "sigma"),
+                             (["params.dim=3"], "expected 3 columns")):
+        args = ["run", "som_square"] + [a for o in overrides for a in ("--set", o)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
