@@ -77,11 +77,19 @@ def _problems(exc: Any) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from nnlab.scenario import check
+    from nnlab.remote import load_any, parse_remote
+    from nnlab.scenario import ScenarioError, check
 
     bad = 0
     for path in ns.paths:
-        problems = check(path)
+        if parse_remote(path) is None:
+            problems = check(path)
+        else:
+            try:
+                load_any(path)
+                problems = []
+            except ScenarioError as exc:
+                problems = exc.problems
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -174,10 +182,11 @@ def _jsonable(v: Any) -> Any:
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    from nnlab.scenario import ScenarioError, load
+    from nnlab.remote import load_any
+    from nnlab.scenario import ScenarioError
 
     try:
-        scenario = load(ns.scenario, ns.overrides)
+        scenario = load_any(ns.scenario, ns.overrides)
     except ScenarioError as exc:
         return _problems(exc)
     if ns.steps is not None and ns.steps < 0:
@@ -232,16 +241,19 @@ def cmd_app(ns: argparse.Namespace) -> int:
     thread on a small or shared machine, a second BLAS thread waits for a core at every barrier
     (benchmarks/README.md, MLP caveats), and one thread costs little on these sizes."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from nnlab.scenario import ScenarioError, load
+    from nnlab.remote import load_any, parse_remote
+    from nnlab.scenario import ScenarioError
 
     name = ns.scenario or "neuron_hh_spike"
+    remote = parse_remote(name)
+    listing = remote is not None and remote.is_dir
     try:
-        scenario = load(name)
+        scenario = load_any("neuron_hh_spike" if listing else name)
     except ScenarioError as exc:
         return _problems(exc)
     from nnlab.ui.app import NNLabApp
 
-    NNLabApp(scenario).run()
+    NNLabApp(scenario, open_first=name if listing else "").run()
     return 0
 
 

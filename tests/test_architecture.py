@@ -15,3 +15,17 @@ def test_core_and_scenario_import_without_textual_rich_or_plotext():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "BAD []" in out.stdout, out.stderr
+
+
+def test_only_nnlab_remote_imports_asyncssh_and_local_use_never_loads_it():
+    from pathlib import Path
+
+    import nnlab
+
+    root = Path(nnlab.__file__).parent
+    importers = {p.relative_to(root).parts[0] for p in root.rglob("*.py") if "import asyncssh" in p.read_text()}
+    assert importers == {"remote"}
+    code = ("import sys\nfrom nnlab.remote import load_any\nload_any('som_square')\n"
+            "print('LOADED', 'asyncssh' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "LOADED False" in out.stdout, out.stderr

@@ -28,9 +28,11 @@ class NNLabApp(App[None]):
     TabbedContent, TabPane { height: 1fr; padding: 0; }
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, open_first: str = "") -> None:
         super().__init__()
         self.scenario = scenario
+        self.open_first = open_first
+        """An address for the open dialog to start from (a remote directory named on the command line)."""
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=f"tab-{self.scenario.lab}"):
@@ -42,6 +44,10 @@ class NNLabApp(App[None]):
 
     def on_mount(self) -> None:
         self.lab().focus()
+        if self.open_first:
+            from nnlab.ui.dialogs import OpenScenario
+
+            self.push_screen(OpenScenario(self.open_first), self.open_scenario)
 
     def lab(self) -> LabView:
         """The lab screen of the active tab."""

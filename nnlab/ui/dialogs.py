@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from nnlab.remote import load_any, parse_remote
 from nnlab.scenario import Scenario, ScenarioError, load
 from nnlab.scenario.bundled import entries
 from nnlab.scenario.writer import to_toml, write_atomic
@@ -25,35 +26,74 @@ DIALOG_CSS = """
 
 
 class OpenScenario(ModalScreen[Scenario | None]):
-    """Pick a bundled scenario or type the path of a scenario file."""
+    """Pick a bundled scenario, or type the path of a scenario file, on this machine or over SSH
+    (`ssh://user@host[:port]/path`, `user@host:path`; an address ending in / lists that directory's
+    scenarios to pick from). Remote files are fetched in a thread, so the lab keeps answering."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "to_list", show=False)]
     DEFAULT_CSS = DIALOG_CSS.format(name="OpenScenario") + """
     OpenScenario OptionList { height: auto; max-height: 40vh; }
     """
 
+    def __init__(self, start: str = "") -> None:
+        super().__init__()
+        self.start = start
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a scenario: type a path (Enter opens it), or Down/Tab to pick a bundled one")
-            yield Input(placeholder="path/to/scenario.toml or a bundled name", id="path")
+            yield Label("Open a scenario: type a path or an ssh:// address (Enter opens it), or Down/Tab to pick "
+                        "a bundled one")
+            yield Input(self.start, placeholder="path/to/scenario.toml, user@host:dir/ or a bundled name", id="path")
             yield Static("", classes="error", id="problems")
             yield OptionList(*[Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()], id="bundled")
             yield Label("escape closes", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
+        if self.start:
+            self._try(self.start)
 
     def action_to_list(self) -> None:
         if self.focused is self.query_one("#path", Input):
             self.query_one("#bundled", OptionList).focus()
 
     def _try(self, ref: str) -> None:
-        try:
-            scenario = load(ref)
-        except ScenarioError as exc:
-            self.query_one("#problems", Static).update("\n".join(str(p) for p in exc.problems))
+        remote = parse_remote(ref)
+        if remote is None:
+            try:
+                scenario = load(ref)
+            except ScenarioError as exc:
+                self._problems(exc)
+                return
+            self.dismiss(scenario)
             return
-        self.dismiss(scenario)
+        self.query_one("#problems", Static).update(f"connecting to {remote.host} ...")
+        self.run_worker(lambda: self._fetch(ref), thread=True, exclusive=True, group="remote")
+
+    def _fetch(self, ref: str) -> None:
+        """In a thread: a remote scenario, or a remote directory's listing."""
+        from nnlab.remote.fetch import list_remote
+
+        remote = parse_remote(ref)
+        try:
+            if remote is not None and remote.is_dir:
+                found = list_remote(remote)
+                self.app.call_from_thread(self._listing, ref, [str(r) for r in found])
+            else:
+                scenario = load_any(ref)
+                self.app.call_from_thread(self.dismiss, scenario)
+        except ScenarioError as exc:
+            self.app.call_from_thread(self._problems, exc)
+
+    def _problems(self, exc: ScenarioError) -> None:
+        self.query_one("#problems", Static).update("\n".join(str(p) for p in exc.problems))
+
+    def _listing(self, ref: str, urls: list[str]) -> None:
+        options = self.query_one("#bundled", OptionList)
+        options.clear_options()
+        options.add_options([Option(url.rsplit("/", 1)[-1], id=url) for url in urls])
+        note = f"{len(urls)} scenarios in {ref}: Down to pick one" if urls else f"no .toml files in {ref}"
+        self.query_one("#problems", Static).update(note)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
