@@ -58,16 +58,21 @@ def mesh_figure(frame: Any) -> Figure:
     if d["bmu"] >= 0:
         series.append(Series(W[d["bmu"]:d["bmu"] + 1, 0], W[d["bmu"]:d["bmu"] + 1, 1], kind="points", role="error",
                              label="BMU"))
-    return Figure(f"the map in input space: {d['rows']} x {d['cols']} {d['topology']}", tuple(series),
-                  data_range(x[:, 0], W[:, 0]), data_range(x[:, 1], W[:, 1]), xlabel="x1", ylabel="x2",
-                  notes=(f"epoch {d['epoch']}",))
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    margin = 0.5 * np.maximum(hi - lo, 1e-9)
+    inside = np.all((W >= lo - margin) & (W <= hi + margin), axis=1)
+    notes = (f"epoch {d['epoch']}",) + ((f"{int((~inside).sum())} units outside the view",) if not inside.all() else ())
+    xr = data_range(x[:, 0], W[inside, 0]) if inside.any() else data_range(x[:, 0])
+    yr = data_range(x[:, 1], W[inside, 1]) if inside.any() else data_range(x[:, 1])
+    return Figure(f"the map in input space: {d['rows']} x {d['cols']} {d['topology']}", tuple(series), xr, yr,
+                  xlabel="x1", ylabel="x2", notes=notes)
 
 
 def colour_picture(frame: Any) -> Picture:
     """Each unit's three weights drawn as its colour (red, green, blue)."""
     d = frame.data
     rgb = np.clip(d["W"], 0.0, 1.0).reshape(d["rows"], d["cols"], 3)
-    return Picture(f"the map as colours: unit (r, c) drawn in its weights' RGB", np.zeros((d["rows"], d["cols"])),
+    return Picture("the map as colours: unit (r, c) drawn in its weights' RGB", np.zeros((d["rows"], d["cols"])),
                    rgb=rgb, grow=True, marks=_bmu_mark(d), notes=_hex_note(d) + (f"epoch {d['epoch']}",),
                    xlabel="X: the BMU of the last sample")
 
@@ -97,7 +102,8 @@ def label_panel(frame: Any) -> TextPanel:
             pieces.append((text.ljust(width), role))
         out.append(tuple(pieces))
     what = "the words each unit wins" if len(names) > 10 else "the label most of a unit's samples have"
-    return TextPanel(f"the map labelled: {what}", tuple(out), notes=(f"epoch {d['epoch']}", "· wins nothing"))
+    notes = (f"epoch {d['epoch']}", "· wins nothing") + (("+: more words there",) if len(names) > 10 else ())
+    return TextPanel(f"the map labelled: {what}", tuple(out), notes=notes)
 
 
 def map_view(frame: Any) -> Figure | Picture | TextPanel:
@@ -116,9 +122,9 @@ def map_view(frame: Any) -> Figure | Picture | TextPanel:
 def umatrix_picture(frame: Any) -> Picture:
     d = frame.data
     u = _grid(d["umatrix"], d)
-    return Picture("U-matrix: mean distance from a unit's weights to its neighbours' (bright: a border)", u,
+    return Picture("U-matrix: mean distance to the neighbours' weights", u,
                    grow=True, marks=_bmu_mark(d), notes=_hex_note(d) + (f"max {u.max():.3g}",),
-                   xlabel="dark valleys are clusters, bright ridges the borders between them")
+                   xlabel="dark: clusters, bright: borders")
 
 
 def hits_picture(frame: Any) -> Picture:
@@ -135,9 +141,10 @@ def errors_figure(frame: Any) -> Figure:
     qe, te = d["qe"], d["te"]
     x = np.arange(len(qe), dtype=np.float64)
     q0 = float(qe[0]) if len(qe) and qe[0] > 0 else 1.0
-    return Figure("errors per epoch: quantization (mean |x - W_BMU|, over its start) and topographic (share)",
+    top = max(1.0, float(np.nanmax(np.concatenate([qe / q0, te])))) if len(qe) else 1.0
+    return Figure("errors: QE (mean |x - W_BMU|) over its start, TE (share)",
                   (Series(x, qe / q0, label=f"QE / {q0:.3g}"), Series(x, te, role="warning", label="TE")),
-                  padded(0.0, max(len(qe) - 1, 1), 0.0), (0.0, 1.05), xlabel="epoch",
+                  padded(0.0, max(len(qe) - 1, 1), 0.0), (0.0, 1.05 * top), xlabel="epoch",
                   notes=(f"QE {qe[-1]:.4g}", f"TE {100 * te[-1]:.3g} %") if len(qe) else ())
 
 
@@ -148,8 +155,9 @@ def schedule_figure(frame: Any) -> Figure:
     s0, e0 = float(s[0]), float(e[0])
     series = (Series(ts, s / s0, label=f"sigma / {s0:g}"), Series(ts, e / e0, role="warning", label=f"eta / {e0:g}"),
               Series(np.array([float(d["t"])]), np.zeros(1), kind="vlines", role="accent", label="now"))
+    top = max(1.0, float(np.max(s / s0)), float(np.max(e / e0)))
     return Figure("schedules: sigma(t) and eta(t) over the run", series, padded(0.0, float(d["T"]), 0.0),
-                  (0.0, 1.05), xlabel="t (samples presented)",
+                  (0.0, 1.05 * top), xlabel="t (samples presented)",
                   notes=(f"sigma {d['sigma']:.3g}", f"eta {d['eta']:.3g}"))
 
 

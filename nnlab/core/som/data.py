@@ -6,8 +6,8 @@
     colours   U[0, 1]^3, read as (red, green, blue)
     digits    the bundled 8x8 digits, grey levels / 16 (labels 0-9)
     words     `words.WORDS`, one row per word (labels: the words)
-    file      a .csv of numbers (one sample a row, an optional header row) or a .npz with an array x
-              (n, d) or (n, rows, cols), and optionally y: (n,) integer labels
+    file      a .csv of numbers (one sample a row; a first row without numbers is a header) or a .npz
+              with an array x (n, d) or (n, rows, cols), and optionally y: (n,) whole-number labels
 """
 
 from __future__ import annotations
@@ -103,19 +103,23 @@ def load(path: Path) -> MapData:
         if y is None:
             return MapData(x)
         y = np.asarray(y)
-        if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or (len(y) and y.min() < 0):
-            raise DataError(where, f"y: {len(x)} whole numbers >= 0 (one label a sample)", f"shape {y.shape}, "
+        whole = np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and
+                                                         bool(np.all(np.isfinite(y) & (y == np.round(y)))))
+        if y.shape != (len(x),) or not whole:
+            raise DataError(where, f"y: {len(x)} whole numbers (one label a sample)", f"shape {y.shape}, "
                             f"type {y.dtype}")
-        k = int(y.max()) + 1
-        return MapData(x, y.astype(np.int64), tuple(str(i) for i in range(k)))
+        values, index = np.unique(y.astype(np.int64), return_inverse=True)
+        return MapData(x, index.astype(np.int64), tuple(str(v) for v in values))
     if name.endswith(".csv"):
         try:
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines()
+            lines = [ln for ln in path.read_text(encoding="utf-8-sig").splitlines()
                      if ln.strip() and not ln.lstrip().startswith("#")]
         except (OSError, UnicodeDecodeError) as exc:
             raise DataError(where, "a readable text file", str(exc)) from None
-        if lines and not _numeric_row(lines[0]):
+        if lines and _header_row(lines[0]):
             lines = lines[1:]
+        if not lines:
+            raise DataError(where, "rows of numbers separated by commas", "no data rows")
         try:
             x = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=",", ndmin=2)
         except ValueError as exc:
@@ -124,10 +128,13 @@ def load(path: Path) -> MapData:
     raise DataError(where, "a file name ending in .csv or .npz", repr(path.name))
 
 
-def _numeric_row(line: str) -> bool:
-    try:
-        [float(v) for v in line.split(",")]
-    except ValueError:
+def _header_row(line: str) -> bool:
+    """True when no field of the line is a number (column names)."""
+    for field in line.split(","):
+        try:
+            float(field)
+        except ValueError:
+            continue
         return False
     return True
 

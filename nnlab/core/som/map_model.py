@@ -26,6 +26,10 @@ from nnlab.core.som.lattice import edges, neighbour_table, positions
 from nnlab.core.som.params import DECAYS, NEIGHBOURHOODS, SOMParams
 
 STAGES = ("draw", "bmu", "update")
+CHUNK = 2000
+"""Samples trained between two checks for a blow-up (a paused run keeps the weights before the chunk)."""
+RUNAWAY = 1000.0
+"""Weights farther than this many data ranges from the data's centre count as a blow-up."""
 MAX_UNITS_PER_SAMPLE = 2
 """A map may have at most this many units per sample (a word map leaves room between its words)."""
 MOVED = 1e-3
@@ -75,6 +79,8 @@ class SOMModel:
                             f"{params.cols} map (at most {MAX_UNITS_PER_SAMPLE} units a sample; beyond that most "
                             "units win nothing), or a smaller map", f"{len(x)} samples")
         self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self._centre = (self.x.max(axis=0) + self.x.min(axis=0)) / 2.0
+        self._span = max(float((self.x.max(axis=0) - self.x.min(axis=0)).max()), 1e-12)
         self.Wt = np.ascontiguousarray(initial_weights(params, self.x, self.rng).T)
         self.pos = positions(params.rows, params.cols, params.topology)
         self.adjacent = neighbour_table(params.rows, params.cols, params.topology)
@@ -152,6 +158,8 @@ class SOMModel:
 
     # -- one stage --------------------------------------------------------------------------------
     def _stage(self) -> None:
+        if self._blowup:
+            return
         p = self.params
         if self.stage == 0:
             if self.order is None:
@@ -172,6 +180,9 @@ class SOMModel:
             K.neighbourhood(self._theta, self.bmu, *self._kernel_args(), s, NEIGHBOURHOODS.index(p.neighbourhood),
                             p.inhibition, self._fy, self._fx, self._grid)
             K.update(self.Wt, self.xv, self._theta, eta)
+            if self._ran_away(before):
+                self.said = "paused: " + self._blowup
+                return
             self.delta = np.sqrt(((self.Wt - before) ** 2).sum(axis=0))
             self.moved = np.abs(eta * self._theta) >= MOVED
             self.said = f"update: {int(self.moved.sum())} units moved (sigma = {s:.3g}, eta = {eta:.3g})"
@@ -186,11 +197,18 @@ class SOMModel:
         self.epoch += 1
         self._evaluate()
 
+    def _ran_away(self, before: np.ndarray) -> bool:
+        """True, with the weights put back to `before` and the run paused, when the last update left them
+        non-finite or more than RUNAWAY data ranges from the data."""
+        W = self.Wt
+        if np.isfinite(W).all() and float(np.abs(W - self._centre[:, None]).max()) <= RUNAWAY * self._span:
+            return False
+        self.Wt = before
+        self._blowup = ("the weights ran away from the data (the update pushes units away without bound: "
+                        "mexican_hat inhibition too strong for this lr); lower inhibition or lr")
+        return True
+
     def _evaluate(self) -> None:
-        if not np.isfinite(self.Wt).all():
-            self._blowup = ("the weights overflowed: the update pushes units away without bound (mexican_hat "
-                            "inhibition too strong for this lr); lower inhibition or lr")
-            return
         qe, te = K.evaluate(self.Wt, self.x, self.adjacent, self.bmus, self.hits, self._dist)
         self.qe.append(float(qe))
         self.te.append(float(te))
@@ -200,17 +218,20 @@ class SOMModel:
         `kernels.train_samples`, epoch by epoch. Returns the samples presented (fewer at a blow-up)."""
         done = 0
         if self.stage != 0:
-            while self.stage != 0:
+            while self.stage != 0 and not self._blowup:
                 self._stage()
             done = 1
         p = self.params
         while done < n and not self._blowup:
             if self.order is None:
                 self.order = self.rng.permutation(self.n)
-            chunk = np.ascontiguousarray(self.order[self.i:self.i + n - done])
+            chunk = np.ascontiguousarray(self.order[self.i:self.i + min(n - done, CHUNK)])
+            before = self.Wt.copy()
             K.train_samples(self.Wt, self.x, chunk, self.t, self.T, p.sigma, p.sigma_end, p.lr, p.lr_end,
                             DECAYS.index(p.decay), NEIGHBOURHOODS.index(p.neighbourhood), p.inhibition,
                             *self._kernel_args(), self._dist, self._theta, self._fy, self._fx, self._grid)
+            if self._ran_away(before):
+                break
             self.sample = int(chunk[-1])
             self.xv = self.x[self.sample].copy()
             self.bmu = -1
@@ -235,7 +256,7 @@ class SOMModel:
             self._stage()
         elif name == "sample":
             self._stage()
-            while self.stage != 0:
+            while self.stage != 0 and not self._blowup:
                 self._stage()
         else:
             self._train_epoch()
@@ -278,12 +299,9 @@ class SOMModel:
     def u_matrix(self) -> np.ndarray:
         """(units,) mean distance from each unit's weights to its adjacent units' weights."""
         W = self.Wt.T
-        out = np.zeros(self.units)
-        for u in range(self.units):
-            vs = self.adjacent[u][self.adjacent[u] >= 0]
-            if len(vs):
-                out[u] = np.sqrt(((W[vs] - W[u]) ** 2).sum(axis=1)).mean()
-        return out
+        ok = self.adjacent >= 0
+        d = np.sqrt(((W[np.where(ok, self.adjacent, 0)] - W[:, None, :]) ** 2).sum(axis=2))
+        return np.where(ok, d, 0.0).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
 
     def frame(self) -> Frame:
         p = self.params
@@ -297,7 +315,8 @@ class SOMModel:
                 ("QE", f"{qe:.4g}", "mean |x - W_BMU|"),
                 ("TE", f"{100 * te:.3g} %", "BMUs not adjacent"))
         data: dict[str, Any] = {
-            "W": self.Wt.T.copy(), "rows": p.rows, "cols": p.cols, "topology": p.topology, "pos": self.pos, "edges": self.edges,
+            "W": self.Wt.T.copy(), "rows": p.rows, "cols": p.cols, "topology": p.topology, "pos": self.pos,
+            "edges": self.edges,
             "x": self.x, "labels": self.data.labels, "names": self.data.names, "image_shape": self.data.image_shape,
             "sample": self.xv.copy() if self.sample >= 0 else None, "bmu": self.bmu, "moved": self.moved.copy(),
             "qe": np.array(self.qe), "te": np.array(self.te), "hits": self.hits.copy(), "bmus": self.bmus.copy(),

@@ -42,16 +42,16 @@ class SOMParams(ParamsBase):
                           live=False)
     rows: int = knob(10, "rows of the map (1: a chain)", lo=1, hi=200, live=False)
     cols: int = knob(10, "columns of the map", lo=1, hi=200, live=False)
-    topology: str = knob("rect", "lattice: rect (4 nearest neighbours at distance 1) or hex (6; odd rows "
-                         "shifted right by half a unit, rows sqrt(3)/2 apart)", choices=TOPOLOGIES, live=False)
+    topology: str = knob("rect", "lattice: rect (unit (r, c) at (c, r)) or hex (odd rows shifted right by half a "
+                         "unit, rows sqrt(3)/2 apart: 6 neighbours at distance 1)", choices=TOPOLOGIES, live=False)
     neighbourhood: str = knob("gaussian", "theta(d): gaussian exp(-d^2 / 2 sigma^2); bubble 1 within d <= sigma; "
                               "mexican_hat (g(sigma) - c g(2 sigma)) / (1 - c), g(s) = exp(-d^2 / 2 s^2), "
                               "negative far out (lateral inhibition)", choices=NEIGHBOURHOODS)
     inhibition: float = knob(0.1, "mexican_hat: strength c of the inhibitory Gaussian (c <= 0.1 keeps the map "
                              "whole; larger contracts or tears it)", lo=0.0, hi=0.9)
-    sigma: float = knob(3.0, "neighbourhood radius sigma at the start, in lattice units", lo=0.0, hi=1000.0,
-                        lo_open=True)
-    sigma_end: float = knob(0.5, "sigma at the end of the run", lo=0.0, hi=1000.0, lo_open=True)
+    sigma: float = knob(3.0, "neighbourhood radius sigma at the start, in lattice units (units 1 apart)", lo=0.01,
+                        hi=1000.0)
+    sigma_end: float = knob(0.5, "sigma at the end of the run", lo=0.01, hi=1000.0)
     lr: float = knob(0.5, "learning rate eta at the start", lo=0.0, hi=1.0, lo_open=True)
     lr_end: float = knob(0.01, "eta at the end of the run", lo=0.0, hi=1.0, lo_open=True)
     decay: str = knob("exponential", "schedule of sigma and eta from start to end over the run (t samples of T): "
