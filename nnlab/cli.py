@@ -77,19 +77,16 @@ def _problems(exc: Any) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from nnlab.remote import load_any, parse_remote
-    from nnlab.scenario import ScenarioError, check
+    from nnlab.remote import load_any
+    from nnlab.scenario import ScenarioError
 
     bad = 0
     for path in ns.paths:
-        if parse_remote(path) is None:
-            problems = check(path)
-        else:
-            try:
-                load_any(path)
-                problems = []
-            except ScenarioError as exc:
-                problems = exc.problems
+        try:
+            load_any(path)
+            problems = []
+        except ScenarioError as exc:
+            problems = exc.problems
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:

@@ -122,15 +122,18 @@ async def _read(sftp: asyncssh.SFTPClient, ref: RemoteRef, path: str) -> bytes:
     return data
 
 
-def _data_files(text: str) -> list[tuple[str, int | None, str]]:
-    """(param, index in its list or None, relative path) of every relative data file [params] names."""
+def _params(text: str) -> dict[str, Any]:
+    """The [params] table of scenario text ({} when the text is not TOML: the loader reports that)."""
     try:
         params = tomllib.loads(text).get("params", {})
     except tomllib.TOMLDecodeError:
-        return []
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def _data_files(params: dict[str, Any]) -> list[tuple[str, int | None, str]]:
+    """(param, index in its list or None, relative path) of every relative data file `params` names."""
     out = []
-    if not isinstance(params, dict):
-        return out
     for key, value in params.items():
         items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
         for i, item in items:
@@ -154,7 +157,7 @@ async def _fetch(ref: RemoteRef) -> tuple[str, dict[str, bytes]]:
                 raise RemoteError(f"{ref}: expected UTF-8 text, found binary data") from None
             base = posixpath.dirname(ref.path)
             files = {}
-            for _, _, rel in _data_files(text):
+            for _, _, rel in _data_files(_params(text)):
                 if rel not in files:
                     files[rel] = await _read(sftp, ref, posixpath.join(base, rel) if base else rel)
             return text, files
@@ -213,13 +216,14 @@ def load_remote(ref: RemoteRef, overrides: list[str] | tuple[str, ...] = ()) -> 
                 raise ScenarioError([Problem(source, "", f"data file {rel!r} lies outside the scenario's directory")])
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        params = _params(text)
         named: dict[str, list[Any]] = {}
-        for key, index, rel in _data_files(text):
+        for key, index, rel in _data_files(params):
             local_path = str((local / rel).resolve())
             if index is None:
                 extra.append(f"params.{key}={_toml_str(local_path)}")
             else:
-                named.setdefault(key, list(tomllib.loads(text)["params"][key]))[index] = local_path
+                named.setdefault(key, list(params[key]))[index] = local_path
         for key, items in named.items():
             extra.append(f"params.{key}=[{', '.join(_toml_str(str(v)) for v in items)}]")
     name = posixpath.splitext(posixpath.basename(ref.path))[0]

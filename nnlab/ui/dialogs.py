@@ -41,9 +41,9 @@ class OpenScenario(ModalScreen[Scenario | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a scenario: type a path or an ssh:// address (Enter opens it), or Down/Tab to pick "
-                        "a bundled one")
-            yield Input(self.start, placeholder="path/to/scenario.toml, user@host:dir/ or a bundled name", id="path")
+            yield Label("Open a scenario: type a path (path/to/scenario.toml), an SSH address (user@host:dir/ or "
+                        "ssh://...) or a bundled name, Enter opens it; or Down/Tab to pick a bundled one")
+            yield Input(self.start, id="path")
             yield Static("", classes="error", id="problems")
             yield OptionList(*[Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()], id="bundled")
             yield Label("escape closes", classes="hint")

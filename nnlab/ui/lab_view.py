@@ -39,9 +39,9 @@ class LabView(Widget, can_focus=True):
     """Base of every lab screen, over one model.
 
     A lab's screen defines `figures(frame)` (the upper and lower plot of a frame),
-    `help_markdown()`, `switch_model(name)` (default Params of another model or mode) and
-    `remaining_steps()` (steps of the smallest size left in the scenario's run); the other
-    hooks below have defaults.
+    `help_markdown()` and `switch_model(name)` (default Params of another model or mode); the
+    other hooks below have defaults (`remaining_steps()` and `reached_end()` from the model's
+    `default_steps()`).
     """
 
     BINDINGS = [
@@ -233,9 +233,16 @@ class LabView(Widget, can_focus=True):
         elif not message.stopped and self.reached_end():
             self.notify("reached the end of the scenario's run; space runs it again from here", timeout=3)
 
+    def remaining_steps(self) -> int:
+        """Steps left in the scenario's run (the model's `default_steps`); at the end, says how to start again."""
+        left = self.model.default_steps()
+        if left <= 0:
+            self.notify("finished: r starts again", timeout=3)
+        return left
+
     def reached_end(self) -> bool:
         """True when the model stands at the end of the scenario's run."""
-        return False
+        return self.model.default_steps() <= 0
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)

@@ -56,11 +56,16 @@ def find_bmu(Wt: np.ndarray, x: np.ndarray, dist: np.ndarray) -> int:
 
 
 @njit
+def _factor(d: float, s: float, kind: int) -> float:
+    """One axis's factor of theta at offset d: exp(-d^2 / 2 s^2), or d^2 itself for the bubble."""
+    return d * d if kind == BUBBLE else np.exp(-d * d / (2.0 * s * s))
+
+
+@njit
 def _profile(out: np.ndarray, offsets: np.ndarray, centre: float, s: float, kind: int) -> None:
-    """out = g(offsets - centre): exp(-d^2 / 2 s^2), or d^2 itself for the bubble."""
+    """out[i] = `_factor`(offsets[i] - centre)."""
     for i in range(out.shape[0]):
-        d = offsets[i] - centre
-        out[i] = d * d if kind == BUBBLE else np.exp(-d * d / (2.0 * s * s))
+        out[i] = _factor(offsets[i] - centre, s, kind)
 
 
 @njit
@@ -77,8 +82,7 @@ def neighbourhood(theta: np.ndarray, bmu: int, rows: int, cols: int, hexagonal: 
     for q in range(parts):
         s = sigma if q == 0 else 2.0 * sigma
         for r in range(rows):
-            d = (r - rb) * ystep
-            fy[q, r] = d * d if kind == BUBBLE else np.exp(-d * d / (2.0 * s * s))
+            fy[q, r] = _factor((r - rb) * ystep, s, kind)
         _profile(fx[q, 0], grid[0], bx, s, kind)
         if hexagonal:
             _profile(fx[q, 1], grid[1], bx, s, kind)

@@ -100,7 +100,6 @@ class SOMModel:
         self.bmu = -1
         self.bmu_dist = float("nan")
         self.moved = np.zeros(units, bool)
-        self.delta = np.zeros(units)
         self.said = "start: press n to draw a sample"
         self.used: tuple[int, float, float] | None = None
         """(t, sigma, eta) of the last update made stage by stage."""
@@ -183,7 +182,6 @@ class SOMModel:
             if self._ran_away(before):
                 self.said = "paused: " + self._blowup
                 return
-            self.delta = np.sqrt(((self.Wt - before) ** 2).sum(axis=0))
             self.moved = np.abs(eta * self._theta) >= MOVED
             self.said = f"update: {int(self.moved.sum())} units moved (sigma = {s:.3g}, eta = {eta:.3g})"
             self.i += 1
@@ -274,7 +272,7 @@ class SOMModel:
     def snapshot(self) -> dict[str, Any]:
         keys = ("epoch", "i", "stage", "order", "sample", "bmu", "bmu_dist", "said", "_blowup", "used")
         s = {k: getattr(self, k) for k in keys}
-        s.update(Wt=self.Wt.copy(), xv=self.xv.copy(), moved=self.moved.copy(), delta=self.delta.copy(),
+        s.update(Wt=self.Wt.copy(), xv=self.xv.copy(), moved=self.moved.copy(),
                  bmus=self.bmus.copy(), hits=self.hits.copy(), lens=(len(self.qe), len(self.te)),
                  rng=snapshot_rng(self.rng))
         return s

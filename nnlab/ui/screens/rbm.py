@@ -94,15 +94,6 @@ class RBMLab(LabView):
             return "worker" if self.model.step_levels()[level] == "epoch" else "inline"
         return "worker" if level > 0 else "inline"
 
-    def remaining_steps(self) -> int:
-        left = self.model.default_steps()
-        if left <= 0:
-            self.notify("finished: r starts again", timeout=3)
-        return left
-
-    def reached_end(self) -> bool:
-        return self.model.default_steps() <= 0
-
     def pace(self) -> float | None:
         if self.experiment() == "train":
             return self.scenario.run.speed or max(1.0, self.params.epochs / 20.0)

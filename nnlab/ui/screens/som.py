@@ -80,14 +80,5 @@ class SOMLab(LabView):
     def step_mode(self, level: int) -> str:
         return "worker" if self.model.step_levels()[level] == "epoch" else "inline"
 
-    def remaining_steps(self) -> int:
-        left = self.model.default_steps()
-        if left <= 0:
-            self.notify("finished: r starts again", timeout=3)
-        return left
-
-    def reached_end(self) -> bool:
-        return self.model.default_steps() <= 0
-
     def pace(self) -> float | None:
         return self.scenario.run.speed or max(1.0, self.model.T / 15.0)
