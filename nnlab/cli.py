@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-COMMANDS = ("run", "check", "list", "new", "warmup")
+COMMANDS = ("run", "check", "list", "new", "warmup", "serve")
 
 USAGE = """\
 nnlab [SCENARIO]                  open the lab (default: the neuron lab on neuron_hh_spike)
@@ -23,6 +23,8 @@ nnlab check PATH...               validate scenario files; list every problem
 nnlab list [--lab LAB]            bundled scenarios: name, lab, title
 nnlab new LAB [--model MODEL]     print a commented scenario with every parameter
 nnlab warmup                      compile every numba kernel into the cache
+nnlab serve --authorized-keys FILE [--host H] [--port P] [--scenarios DIR] [--max-sessions N]
+            [--idle-timeout S]    host the lab for a class over SSH
 
 SCENARIO is a file path or the name of a bundled scenario (see `nnlab list`).
 """
@@ -48,6 +50,20 @@ def _parser(command: str) -> argparse.ArgumentParser:
                        "backprop lab: mlp, perceptron, graph")
     elif command == "warmup":
         pass
+    elif command == "serve":
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for every network)")
+        p.add_argument("--port", type=int, default=2222, help="port to listen on (default 2222)")
+        p.add_argument("--authorized-keys", required=True, metavar="FILE",
+                       help="the students' public keys, one a line as in ~/.ssh/authorized_keys")
+        p.add_argument("--scenarios", metavar="DIR", help="the class's scenario folder (read-only to students)")
+        p.add_argument("--max-sessions", type=int, default=40, metavar="N",
+                       help="sessions at once (default 40); the next is told the class is full")
+        p.add_argument("--idle-timeout", type=float, default=3600, metavar="S",
+                       help="close a session after S seconds without a key press (default 3600; 0: never)")
+        p.add_argument("--data-dir", metavar="DIR",
+                       help="host key and students' saves (default ~/.local/share/nnlab/serve)")
+        p.add_argument("--log", metavar="FILE", help="also append the log to FILE")
     else:
         p.add_argument("scenario", nargs="?", help="path or bundled name (default: neuron_hh_spike)")
     return p
@@ -64,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return {"run": cmd_run, "check": cmd_check, "list": cmd_list, "new": cmd_new, "warmup": cmd_warmup,
-                "": cmd_app}[command](ns)
+                "serve": cmd_serve, "": cmd_app}[command](ns)
     except KeyboardInterrupt:
         print("nnlab: interrupted", file=sys.stderr)
         return 130
@@ -143,6 +159,19 @@ def cmd_warmup(ns: argparse.Namespace) -> int:
         spec.warmup(report)
     print("kernels compiled")
     return 0
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from nnlab.remote.class_server import ServeOptions, default_data_dir, serve
+
+    if not 0 <= ns.port <= 65535:
+        print(f"nnlab serve: --port: expected 0 to 65535, found {ns.port}", file=sys.stderr)
+        return 1
+    return serve(ServeOptions(
+        host=ns.host, port=ns.port, authorized_keys=Path(ns.authorized_keys).expanduser(),
+        scenarios=Path(ns.scenarios).expanduser() if ns.scenarios else None, max_sessions=ns.max_sessions,
+        idle_timeout=ns.idle_timeout, data_dir=Path(ns.data_dir).expanduser() if ns.data_dir else default_data_dir(),
+        log_file=Path(ns.log).expanduser() if ns.log else None))
 
 
 def default_steps(scenario: Any, model: Any) -> int:
@@ -240,6 +269,14 @@ def cmd_app(ns: argparse.Namespace) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from nnlab.remote import load_any, parse_remote
     from nnlab.scenario import ScenarioError
+    from nnlab.scenario.class_access import ClassAccess
+
+    access = ClassAccess.from_env()
+    if access is not None:
+        from nnlab.ui.app import NNLabApp
+
+        NNLabApp(load_any("neuron_hh_spike"), access=access).run()
+        return 0
 
     name = ns.scenario or "neuron_hh_spike"
     remote = parse_remote(name)

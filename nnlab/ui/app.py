@@ -12,6 +12,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from nnlab.core.registry import LABS
 from nnlab.scenario import Scenario, ScenarioError, load
 from nnlab.scenario.bundled import entries
+from nnlab.scenario.class_access import ClassAccess
 from nnlab.ui.lab_view import LabView
 from nnlab.ui.screens import SCREENS
 
@@ -28,11 +29,19 @@ class NNLabApp(App[None]):
     TabbedContent, TabPane { height: 1fr; padding: 0; }
     """
 
-    def __init__(self, scenario: Scenario, open_first: str = "") -> None:
+    def __init__(self, scenario: Scenario, open_first: str = "", access: ClassAccess | None = None) -> None:
         super().__init__()
         self.scenario = scenario
         self.open_first = open_first
         """An address for the open dialog to start from (a remote directory named on the command line)."""
+        self.access = access
+        """The folders of a session of `nnlab serve`; None when the lab runs on its own."""
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        if self.access is not None:
+            path = str(self.access.saves)
+        return super().deliver_screenshot(filename, path, time_format)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=f"tab-{self.scenario.lab}"):
@@ -47,7 +56,7 @@ class NNLabApp(App[None]):
         if self.open_first:
             from nnlab.ui.dialogs import OpenScenario
 
-            self.push_screen(OpenScenario(self.open_first), self.open_scenario)
+            self.push_screen(OpenScenario(self.open_first, self.access), self.open_scenario)
 
     def lab(self) -> LabView:
         """The lab screen of the active tab."""
@@ -64,7 +73,7 @@ class NNLabApp(App[None]):
     def action_open_scenario(self) -> None:
         from nnlab.ui.dialogs import OpenScenario
 
-        self.push_screen(OpenScenario(), self.open_scenario)
+        self.push_screen(OpenScenario(access=self.access), self.open_scenario)
 
     def open_scenario(self, scenario: Scenario | None) -> None:
         """Load `scenario` into its lab and show that lab."""

@@ -454,7 +454,7 @@ class LabView(Widget, can_focus=True):
     def action_save(self) -> None:
         from nnlab.ui.dialogs import SaveScenario
 
-        self.app.push_screen(SaveScenario(self.current_scenario()))
+        self.app.push_screen(SaveScenario(self.current_scenario(), getattr(self.app, "access", None)))
 
     def current_scenario(self) -> Scenario:
         """The scenario as it stands now: the edited parameters and the present seed."""
@@ -469,7 +469,8 @@ class LabView(Widget, can_focus=True):
 
         from nnlab.scenario.writer import write_atomic
 
-        path = _free_path(Path.cwd() / f"{self.scenario.name or self.spec.name}-step{self.model.steps_total}.npz")
+        name = f"{self.scenario.name or self.spec.name}-step{self.model.steps_total}.npz"
+        path = _free_path(self._output_dir() / name)
         buf = io.BytesIO()
         np.savez(buf, **self.model.traces())
         try:
@@ -477,7 +478,15 @@ class LabView(Widget, can_focus=True):
         except OSError as exc:
             self.notify(f"could not write {path}: {exc.strerror}", severity="error")
             return
-        self.notify(f"traces written to {path}", timeout=4)
+        self.notify(f"traces written to {self._shown(path)}", timeout=4)
+
+    def _output_dir(self) -> Path:
+        access = getattr(self.app, "access", None)
+        return access.saves if access is not None else Path.cwd()
+
+    def _shown(self, path: Path) -> str:
+        access = getattr(self.app, "access", None)
+        return access.shown(path) if access is not None else str(path)
 
     def export_plots(self) -> None:
         """Write the two figures as plain text."""
@@ -487,14 +496,14 @@ class LabView(Widget, can_focus=True):
         if self.frame is None:
             return
         top, bottom = self.figures(self.frame)
-        path = _free_path(Path.cwd() / f"{self.scenario.name or self.spec.name}-plots.txt")
+        path = _free_path(self._output_dir() / f"{self.scenario.name or self.spec.name}-plots.txt")
         text = figure_text(top) + "\n\n" + figure_text(bottom) + "\n"
         try:
             write_atomic(path, text)
         except OSError as exc:
             self.notify(f"could not write {path}: {exc.strerror}", severity="error")
             return
-        self.notify(f"plots written to {path}", timeout=4)
+        self.notify(f"plots written to {self._shown(path)}", timeout=4)
 
 
 def _free_path(path: Path) -> Path:

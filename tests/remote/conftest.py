@@ -102,3 +102,90 @@ def server(sshd_server, monkeypatch):
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     monkeypatch.setenv("NNLAB_SSH_TIMEOUT", "5")
     return s
+
+
+@dataclass
+class ClassServer:
+    """A running `nnlab serve`, its folders, and the keys of its students."""
+
+    proc: subprocess.Popen
+    port: int
+    root: Path
+    data: Path
+    scenarios: Path
+    log_path: Path
+    known_hosts: Path
+    keys: dict[str, Path]
+
+    def ssh(self, user: str, *args: str, key: str = "student") -> list[str]:
+        """The OpenSSH client's command line, trusting this server's host key only, with one key."""
+        return ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.keys[key]),
+                "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={self.known_hosts}",
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+                *args, f"{user}@127.0.0.1"]
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_log(self, text: str, timeout: float = 20.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            log = self.log()
+            if text in log:
+                return log
+            time.sleep(0.1)
+        raise AssertionError(f"the server never logged {text!r}; its log:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def start_class_server(root: Path, *options: str) -> ClassServer:
+    """`nnlab serve` on a free port of 127.0.0.1, with a class folder, two student keys (one bound to the
+    name bob) and a key it does not know."""
+    import sys
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed here (.ci/run installs it; CI never skips)")
+    root.mkdir(parents=True, exist_ok=True)
+    keys = {name: root / f"id_{name}" for name in ("student", "bob", "stranger")}
+    pubs = {name: _keygen(path) for name, path in keys.items()}
+    (root / "authorized_keys").write_text(f"# the class\n{pubs['student']}\nprincipals=\"bob\" {pubs['bob']}\n")
+    scenarios = root / "class"
+    (scenarios / "week1").mkdir(parents=True)
+    bundled = Path(__file__).resolve().parents[2] / "scenarios"
+    text = (bundled / "neuron_lif_constant.toml").read_text()
+    (scenarios / "week1" / "lif.toml").write_text(text.replace('title = "', 'title = "Week 1: ', 1))
+    (root / "secret.toml").write_text(text.replace('title = "', 'title = "SECRET ', 1))
+    (scenarios / "escape.toml").symlink_to(root / "secret.toml")
+    port = _free_port()
+    data = root / "data"
+    log_path = root / "serve.log"
+    env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "nnlab", "serve", "--port", str(port),
+                                 "--authorized-keys", str(root / "authorized_keys"), "--scenarios", str(scenarios),
+                                 "--data-dir", str(data), *options], stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = ClassServer(proc, port, root, data, scenarios, log_path, root / "known_hosts", keys)
+    end = time.monotonic() + 30
+    while "listening on" not in server.log():
+        if proc.poll() is not None or time.monotonic() > end:
+            server.stop()
+            pytest.fail(f"nnlab serve did not start: {server.log()}")
+        time.sleep(0.05)
+    host_pub = subprocess.run(["ssh-keygen", "-y", "-f", str(data / "host_key_ed25519")], capture_output=True,
+                              text=True, check=True).stdout.split()
+    server.known_hosts.write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+    return server
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory):
+    server = start_class_server(tmp_path_factory.mktemp("class"))
+    yield server
+    server.stop()

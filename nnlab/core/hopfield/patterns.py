@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.core.data.class_roots import REFUSED, outside_class
 from nnlab.core.grids import picture_shape
 from nnlab.core.hopfield.glyphs import glyph
 from nnlab.core.hopfield.params import MAX_UNITS, HopfieldParams, is_pattern_file
@@ -124,6 +125,8 @@ def _read_text(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
 
 def read_file(path: Path) -> tuple[np.ndarray, tuple[int, int]]:
     """The patterns of a file and their picture shape."""
+    if outside_class(path):
+        raise PatternError(f"{path}: expected {REFUSED}, found a path outside them")
     if not path.is_file():
         raise PatternError(f"{path}: no such pattern file")
     if path.suffix.lower() == ".npz":

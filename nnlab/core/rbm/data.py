@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlab.core.data.class_roots import REFUSED, outside_class
 from nnlab.core.data import DataError
 
 ONE_HOT = np.eye(3)
@@ -60,6 +61,8 @@ def _binary(x: np.ndarray, where: str) -> np.ndarray:
 def load(path: Path) -> np.ndarray:
     """Binary rows from a .npz, .csv or IDX file."""
     where = str(path)
+    if outside_class(path):
+        raise DataError(where, REFUSED, "a path outside them")
     if not path.is_file():
         raise DataError(where, "no such file")
     name = path.name.lower().removesuffix(".gz")
