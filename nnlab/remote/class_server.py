@@ -21,7 +21,7 @@ from typing import Any
 import asyncssh
 
 from nnlab.remote.host_key import HostKeyError, load_or_create
-from nnlab.remote.lab_session import LabSession
+from nnlab.remote.lab_session import STOPPED, LabSession
 from nnlab.remote.students import AuthorizedKeys, KeysError, student_folder, valid_name
 from nnlab.scenario.class_access import ClassAccess
 
@@ -241,12 +241,14 @@ async def _serve(ctx: ClassContext, host_key: asyncssh.SSHKey) -> None:
     ctx.log(f"stopping: {len(ctx.sessions)} session(s) running")
     server.close()
     for session in list(ctx.sessions):
-        session.reason = "the server stopped"
+        session.reason = STOPPED
         session.hang_up()
     for _ in range(50):
         if not ctx.sessions:
             break
         await asyncio.sleep(0.1)
+    for session in list(ctx.sessions):
+        session.kill()
     await server.wait_closed()
 
 

@@ -33,6 +33,7 @@ TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 HANGUP_GRACE = 3.0
 """Seconds a process has to end after SIGHUP before it is killed."""
 READ_CHUNK = 65536
+STOPPED = "the server stopped"
 
 
 def set_size(fd: int, cols: int, rows: int, px: int = 0, py: int = 0) -> None:
@@ -51,7 +52,6 @@ class LabSession(asyncssh.SSHServerSession):
         self.term = ""
         self.size = (80, 24)
         self.command: str | None = None
-        self.subsystem: str | None = None
         self.proc: asyncio.subprocess.Process | None = None
         self.master = -1
         self.reading = False
@@ -120,14 +120,14 @@ class LabSession(asyncssh.SSHServerSession):
             try:
                 n = os.write(self.master, self.pending[:4096])
             except BlockingIOError:
-                asyncio.get_event_loop().add_writer(self.master, self._write_keys)
+                asyncio.get_running_loop().add_writer(self.master, self._write_keys)
                 return
             except OSError:
                 self.pending = b""
                 break
             self.pending = self.pending[n:]
         if self.master >= 0:
-            asyncio.get_event_loop().remove_writer(self.master)
+            asyncio.get_running_loop().remove_writer(self.master)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         if width and height:
@@ -181,9 +181,14 @@ class LabSession(asyncssh.SSHServerSession):
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "nnlab.remote.class_session", stdin=slave, stdout=slave, stderr=slave,
                 start_new_session=True, cwd=str(access.workdir()), env=env, close_fds=True)
+        except BaseException:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
         self.master = master
+        if self.reason:
+            self.hang_up()
         os.set_blocking(master, False)
         self.started = time.monotonic()
         self.ctx.log(f"session start user={self.user} addr={self.addr} pid={self.proc.pid} size={cols}x{rows}")
@@ -194,7 +199,7 @@ class LabSession(asyncssh.SSHServerSession):
         await asyncio.sleep(0.05)
         self._drain(final=True)
         self._stop_reading()
-        asyncio.get_event_loop().remove_writer(self.master)
+        asyncio.get_running_loop().remove_writer(self.master)
         os.close(self.master)
         self.master = -1
         if not self.reason:
@@ -202,10 +207,15 @@ class LabSession(asyncssh.SSHServerSession):
         took = time.monotonic() - self.started
         self.ctx.log(f"session end user={self.user} addr={self.addr} pid={self.proc.pid} after {took:.1f} s: "
                      f"{self.reason}")
-        note = {0: ""}.get(status, "nnlab serve: the lab stopped unexpectedly; connect again for a new one")
         if self.reason.startswith("idle"):
             note = (f"nnlab serve: closed after {self.ctx.idle_timeout:g} s without a key press; "
                     "connect again to go on")
+        elif self.reason == STOPPED:
+            note = "nnlab serve: the class server was stopped"
+        elif status != 0:
+            note = "nnlab serve: the lab stopped unexpectedly; connect again for a new one"
+        else:
+            note = ""
         self._close(0 if status == 0 else 1, note)
 
     async def _watch_idle(self) -> None:
@@ -220,12 +230,12 @@ class LabSession(asyncssh.SSHServerSession):
 
     def _start_reading(self) -> None:
         if self.master >= 0 and not self.reading and not self.paused:
-            asyncio.get_event_loop().add_reader(self.master, self._drain)
+            asyncio.get_running_loop().add_reader(self.master, self._drain)
             self.reading = True
 
     def _stop_reading(self) -> None:
         if self.reading and self.master >= 0:
-            asyncio.get_event_loop().remove_reader(self.master)
+            asyncio.get_running_loop().remove_reader(self.master)
         self.reading = False
 
     def _drain(self, final: bool = False) -> None:
@@ -264,13 +274,18 @@ class LabSession(asyncssh.SSHServerSession):
 
         async def kill_later() -> None:
             await asyncio.sleep(HANGUP_GRACE)
-            if proc.returncode is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            self.kill()
 
         self.tasks.append(asyncio.ensure_future(kill_later()))
+
+    def kill(self) -> None:
+        """End the app's process group at once."""
+        proc = self.proc
+        if proc is not None and proc.returncode is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _refuse(self, message: str) -> None:
         self._close(1, message)

@@ -200,22 +200,27 @@ def test_port_forwarding_is_refused(class_server):
             assert conn.recv(100) == b""  # the SSH server's banner would show a working tunnel
         class_server.wait_log(f"refused port forward to 127.0.0.1:{class_server.port}")
     finally:
-        client.terminate()
+        client.kill()
         client.wait(timeout=10)
 
 
-def test_max_sessions_and_idle_timeout_are_enforced(tmp_path, terms):
-    server = start_class_server(tmp_path, "--max-sessions", "1", "--idle-timeout", "4")
+def test_max_sessions_idle_timeout_and_stopping_the_server(tmp_path, terms):
+    server = start_class_server(tmp_path, "--max-sessions", "1", "--idle-timeout", "8")
     try:
         first = terms(server.ssh("alice", "-tt"))
         _lab(first)
         second = terms(server.ssh("bob", "-tt", key="bob"))
         second.wait_text("the class is full (1 sessions running)", 30)
         assert "refused full (1 sessions) user=bob" in server.wait_log("refused full")
-        first.wait_text("closed after 4 s without a key press", 30)
-        assert "idle for 4 s" in server.wait_log("idle for 4 s")
-        terms(server.ssh("bob", "-tt", key="bob"))
+        first.wait_text("closed after 8 s without a key press", 30)
+        assert "idle for 8 s" in server.wait_log("idle for 8 s")
+        third = terms(server.ssh("bob", "-tt", key="bob"))
         server.wait_log("session start user=bob")
+        pid = _session_pid(server.log(), "bob")
+        server.stop()
+        third.wait_text("the class server was stopped", 20)
+        assert server.proc.returncode == 0 and not _alive(pid)
+        assert "session end user=bob" in server.log() and "the server stopped" in server.log()
     finally:
         server.stop()
 
