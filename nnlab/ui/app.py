@@ -46,9 +46,9 @@ class NNLabApp(App[None]):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=f"tab-{self.scenario.lab}"):
             for spec in LABS.values():
-                scenario = self.scenario if spec.name == self.scenario.lab else load(spec.default_scenario)
                 with TabPane(f"{spec.key} {spec.title}", id=f"tab-{spec.name}"):
-                    yield SCREENS[spec.name](spec, scenario, id=f"lab-{spec.name}")
+                    if spec.name == self.scenario.lab:
+                        yield self._new_lab(spec.name, self.scenario)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -58,10 +58,19 @@ class NNLabApp(App[None]):
 
             self.push_screen(OpenScenario(self.open_first, self.access), self.open_scenario)
 
-    def lab(self) -> LabView:
-        """The lab screen of the active tab."""
-        active = self.query_one(TabbedContent).active
-        return self.query_one(f"#lab-{active.removeprefix('tab-')}", LabView)
+    def _new_lab(self, name: str, scenario: Scenario) -> LabView:
+        return SCREENS[name](LABS[name], scenario, id=f"lab-{name}")
+
+    def lab(self, scenario: Scenario | None = None) -> LabView:
+        """The lab screen of the active tab. A lab's screen is made when its tab is first shown (on
+        `scenario`, or on the lab's default one), so that starting the app styles one lab, not all."""
+        name = self.query_one(TabbedContent).active.removeprefix("tab-")
+        found = self.query(f"#lab-{name}")
+        if found:
+            return found.only_one(LabView)
+        view = self._new_lab(name, scenario or load(LABS[name].default_scenario))
+        self.query_one(f"#tab-{name}", TabPane).mount(view)
+        return view
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.lab().focus()
@@ -79,8 +88,12 @@ class NNLabApp(App[None]):
         """Load `scenario` into its lab and show that lab."""
         if scenario is None:
             return
-        self.action_switch_lab(scenario.lab)
-        self.lab().load(scenario)
+        self.query_one(TabbedContent).active = f"tab-{scenario.lab}"
+        if self.query(f"#lab-{scenario.lab}"):
+            self.lab().load(scenario)
+        else:
+            self.lab(scenario)
+        self.lab().focus()
         self.notify(f"opened {scenario.name}: {scenario.title}", timeout=3)
 
     def _open_bundled(self, name: str) -> None:
