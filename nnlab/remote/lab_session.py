@@ -179,7 +179,7 @@ class LabSession(asyncssh.SSHServerSession):
         env.update(access.env())
         try:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "nnlab.remote.class_session", stdin=slave, stdout=slave, stderr=slave,
+                sys.executable, "-P", "-m", "nnlab.remote.class_session", stdin=slave, stdout=slave, stderr=slave,
                 start_new_session=True, cwd=str(access.workdir()), env=env, close_fds=True)
         except BaseException:
             os.close(master)
