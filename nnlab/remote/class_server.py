@@ -241,7 +241,7 @@ async def _serve(ctx: ClassContext, host_key: asyncssh.SSHKey) -> None:
     ctx.log(f"stopping: {len(ctx.sessions)} session(s) running")
     server.close()
     for session in list(ctx.sessions):
-        session.reason = STOPPED
+        session.reason = session.reason or STOPPED
         session.hang_up()
     for _ in range(50):
         if not ctx.sessions:
