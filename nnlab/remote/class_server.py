@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncssh
 
-from nnlab.remote.host_key import HostKeyError, load_or_create
+from nnlab.remote.host_key import FILE_NAME, HostKeyError, load_or_create
 from nnlab.remote.lab_session import STOPPED, LabSession
 from nnlab.remote.students import AuthorizedKeys, KeysError, student_folder, valid_name
 from nnlab.scenario.class_access import ClassAccess
@@ -119,6 +119,11 @@ class ClassServer(asyncssh.SSHServer):
         self.tried = 0
         self.authenticated = False
 
+    @property
+    def who(self) -> str:
+        """The user and address, as log lines name them."""
+        return f"user={self.user or '?'} addr={self.addr}"
+
     def connection_made(self, conn: Any) -> None:
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
@@ -128,8 +133,8 @@ class ClassServer(asyncssh.SSHServer):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.authenticated:
             why = f"{self.tried} key(s) refused" if self.tried else "no key offered"
-            self.ctx.log(f"auth failed user={self.user or '?'} addr={self.addr} ({why})")
-        self.ctx.log(f"disconnect user={self.user or '?'} addr={self.addr}")
+            self.ctx.log(f"auth failed {self.who} ({why})")
+        self.ctx.log(f"disconnect {self.who}")
 
     def begin_auth(self, username: str) -> bool:
         self.user = username if valid_name(username) else repr(username)[:40]
@@ -137,7 +142,7 @@ class ClassServer(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         self.authenticated = True
-        self.ctx.log(f"auth ok user={self.user} addr={self.addr}")
+        self.ctx.log(f"auth ok {self.who}")
 
     def public_key_auth_supported(self) -> bool:
         return True
@@ -163,19 +168,19 @@ class ClassServer(asyncssh.SSHServer):
         return chan, LabSession(self.ctx, self.user, self.addr)
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
-        self.ctx.log(f"refused port forward to {dest_host}:{dest_port} user={self.user} addr={self.addr}")
+        self.ctx.log(f"refused port forward to {dest_host}:{dest_port} {self.who}")
         return False
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
-        self.ctx.log(f"refused remote forward of {listen_host}:{listen_port} user={self.user} addr={self.addr}")
+        self.ctx.log(f"refused remote forward of {listen_host}:{listen_port} {self.who}")
         return False
 
     def unix_connection_requested(self, dest_path: str) -> bool:
-        self.ctx.log(f"refused forward to {dest_path} user={self.user} addr={self.addr}")
+        self.ctx.log(f"refused forward to {dest_path} {self.who}")
         return False
 
     def unix_server_requested(self, listen_path: str) -> bool:
-        self.ctx.log(f"refused remote forward of {listen_path} user={self.user} addr={self.addr}")
+        self.ctx.log(f"refused remote forward of {listen_path} {self.who}")
         return False
 
 
@@ -260,7 +265,7 @@ def serve(options: ServeOptions) -> int:
         print(f"nnlab serve: {exc}", file=sys.stderr)
         return 1
     if made:
-        ctx.log(f"host key made: {options.data_dir / 'host_key_ed25519'} (mode 0600)")
+        ctx.log(f"host key made: {options.data_dir / FILE_NAME} (mode 0600)")
     try:
         asyncio.run(_serve(ctx, host_key))
     except ServeError as exc:

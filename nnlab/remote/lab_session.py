@@ -48,6 +48,8 @@ class LabSession(asyncssh.SSHServerSession):
         self.ctx = ctx
         self.user = user
         self.addr = addr
+        self.who = f"user={user} addr={addr}"
+        """The user and address, as log lines name them."""
         self.chan: Any = None
         self.term = ""
         self.size = (80, 24)
@@ -85,21 +87,21 @@ class LabSession(asyncssh.SSHServerSession):
         return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        self.ctx.log(f"refused subsystem {subsystem!r} user={self.user} addr={self.addr}")
+        self.ctx.log(f"refused subsystem {subsystem!r} {self.who}")
         return False
 
     def session_started(self) -> None:
         if self.command is not None:
-            self.ctx.log(f"refused command {self.command!r} user={self.user} addr={self.addr}")
+            self.ctx.log(f"refused command {self.command!r} {self.who}")
             self._refuse("nnlab serve: this server runs the lab only, no commands: connect with "
                          f"ssh -t -p {self.ctx.port} {self.user}@HOST and nothing after it")
             return
         if not self.term:
-            self.ctx.log(f"refused session without a terminal user={self.user} addr={self.addr}")
+            self.ctx.log(f"refused session without a terminal {self.who}")
             self._refuse("nnlab serve: the lab needs a terminal: connect with ssh -t (not -T)")
             return
         if not self.ctx.admit(self):
-            self.ctx.log(f"refused full ({self.ctx.max_sessions} sessions) user={self.user} addr={self.addr}")
+            self.ctx.log(f"refused full ({self.ctx.max_sessions} sessions) {self.who}")
             self._refuse(f"nnlab serve: the class is full ({self.ctx.max_sessions} sessions running); "
                          "try again in a few minutes")
             return
@@ -160,7 +162,7 @@ class LabSession(asyncssh.SSHServerSession):
         try:
             await self._run_app()
         except Exception as exc:  # a fault in one session must not reach the server or other sessions
-            self.ctx.log(f"session error user={self.user} addr={self.addr}: {type(exc).__name__}: {exc}")
+            self.ctx.log(f"session error {self.who}: {type(exc).__name__}: {exc}")
             self.reason = self.reason or f"server error ({type(exc).__name__})"
             self.hang_up()
             self._close(1)
@@ -191,7 +193,7 @@ class LabSession(asyncssh.SSHServerSession):
             self.hang_up()
         os.set_blocking(master, False)
         self.started = time.monotonic()
-        self.ctx.log(f"session start user={self.user} addr={self.addr} pid={self.proc.pid} size={cols}x{rows}")
+        self.ctx.log(f"session start {self.who} pid={self.proc.pid} size={cols}x{rows}")
         self._start_reading()
         if self.ctx.idle_timeout:
             self.tasks.append(asyncio.ensure_future(self._watch_idle()))
@@ -205,7 +207,7 @@ class LabSession(asyncssh.SSHServerSession):
         if not self.reason:
             self.reason = "the app quit" if status == 0 else f"the app stopped (exit status {status})"
         took = time.monotonic() - self.started
-        self.ctx.log(f"session end user={self.user} addr={self.addr} pid={self.proc.pid} after {took:.1f} s: "
+        self.ctx.log(f"session end {self.who} pid={self.proc.pid} after {took:.1f} s: "
                      f"{self.reason}")
         if self.reason.startswith("idle"):
             note = (f"nnlab serve: closed after {self.ctx.idle_timeout:g} s without a key press; "

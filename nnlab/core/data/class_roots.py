@@ -32,3 +32,11 @@ def outside_class(path: Path) -> bool:
     """True when a served session may not read `path`."""
     roots = class_roots()
     return roots is not None and not any(inside(path, root) for root in roots)
+
+
+def check_readable(path: Path) -> None:
+    """Refuse, as a DataError naming the file, a path a served session may not read."""
+    if outside_class(path):
+        from nnlab.core.data.dataset import DataError
+
+        raise DataError(str(path), REFUSED, "a path outside them")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.core.data.class_roots import REFUSED, outside_class
+from nnlab.core.data.class_roots import check_readable
 from nnlab.core.data.dataset import KINDS, DataError, Dataset
 
 SUFFIXES = (".csv", ".npz", ".idx", "-ubyte")
@@ -64,8 +64,7 @@ def load_file(path: str | Path, labels_path: str | Path | None = None) -> Datase
 
 def _read(path: Path) -> bytes:
     where = str(path)
-    if outside_class(path):
-        raise DataError(where, REFUSED, "a path outside them")
+    check_readable(path)
     if not path.exists():
         raise DataError(where, "no such file")
     if not path.is_file():
