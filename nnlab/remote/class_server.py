@@ -29,6 +29,8 @@ PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "NUMBA_CAC
               "PYTHONPATH", "VIRTUAL_ENV")
 """The server's variables a session's process keeps (the numba cache is shared by all sessions)."""
 LOGIN_TIMEOUT = 30
+MAX_PER_STUDENT = 3
+"""Sessions one student may have open at once, so that no one takes every place."""
 KEEPALIVE = 30
 """Seconds between keep-alive probes; four unanswered end a connection whose client vanished."""
 
@@ -79,12 +81,15 @@ class ClassContext:
     def log(self, line: str) -> None:
         self.logger.info(line)
 
-    def admit(self, session: LabSession) -> bool:
-        """Count a session in, unless the class is full."""
+    def admit(self, session: LabSession) -> str:
+        """Count a session in; or why not (the class is full, or the student has enough open)."""
         if len(self.sessions) >= self.max_sessions:
-            return False
+            return f"the class is full ({self.max_sessions} sessions running); try again in a few minutes"
+        if sum(1 for s in self.sessions if s.user == session.user) >= MAX_PER_STUDENT:
+            return (f"{session.user} has {MAX_PER_STUDENT} sessions open already; close one (q) and connect "
+                    "again")
         self.sessions.add(session)
-        return True
+        return ""
 
     def release(self, session: LabSession) -> None:
         self.sessions.discard(session)
@@ -168,19 +173,19 @@ class ClassServer(asyncssh.SSHServer):
         return chan, LabSession(self.ctx, self.user, self.addr)
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
-        self.ctx.log(f"refused port forward to {dest_host}:{dest_port} {self.who}")
+        self.ctx.log(f"refused port forward to {dest_host!r}:{dest_port} {self.who}")
         return False
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
-        self.ctx.log(f"refused remote forward of {listen_host}:{listen_port} {self.who}")
+        self.ctx.log(f"refused remote forward of {listen_host!r}:{listen_port} {self.who}")
         return False
 
     def unix_connection_requested(self, dest_path: str) -> bool:
-        self.ctx.log(f"refused forward to {dest_path} {self.who}")
+        self.ctx.log(f"refused forward to {dest_path!r} {self.who}")
         return False
 
     def unix_server_requested(self, listen_path: str) -> bool:
-        self.ctx.log(f"refused remote forward of {listen_path} {self.who}")
+        self.ctx.log(f"refused remote forward of {listen_path!r} {self.who}")
         return False
 
 
@@ -205,6 +210,9 @@ def prepare(options: ServeOptions) -> tuple[ClassContext, asyncssh.SSHKey, bool]
         raise ServeError(f"--scenarios: expected a folder of scenario files, found no folder {options.scenarios}")
     if not options.authorized_keys.is_file():
         raise ServeError(f"--authorized-keys: expected a file of public keys, found no file {options.authorized_keys}")
+    if options.scenarios is not None and options.data_dir.resolve().is_relative_to(options.scenarios.resolve()):
+        raise ServeError(f"--data-dir: expected a folder outside --scenarios (students read the class folder), "
+                         f"found {options.data_dir}")
     if options.max_sessions < 1:
         raise ServeError(f"--max-sessions: expected 1 or more, found {options.max_sessions}")
     if options.idle_timeout < 0:

@@ -33,12 +33,17 @@ TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 HANGUP_GRACE = 3.0
 """Seconds a process has to end after SIGHUP before it is killed."""
 READ_CHUNK = 65536
+MAX_PENDING = 1 << 20
+"""Bytes of keys held for the terminal before the client's input is paused."""
 STOPPED = "the server stopped"
 
 
 def set_size(fd: int, cols: int, rows: int, px: int = 0, py: int = 0) -> None:
     """Set a terminal's window size (the kernel signals the terminal's processes)."""
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", max(1, rows), max(1, cols), px, py))
+    def clamp(v: int, low: int = 1) -> int:
+        return min(max(low, v), 65535)
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", clamp(rows), clamp(cols), clamp(px, 0), clamp(py, 0)))
 
 
 class LabSession(asyncssh.SSHServerSession):
@@ -100,10 +105,10 @@ class LabSession(asyncssh.SSHServerSession):
             self.ctx.log(f"refused session without a terminal {self.who}")
             self._refuse("nnlab serve: the lab needs a terminal: connect with ssh -t (not -T)")
             return
-        if not self.ctx.admit(self):
-            self.ctx.log(f"refused full ({self.ctx.max_sessions} sessions) {self.who}")
-            self._refuse(f"nnlab serve: the class is full ({self.ctx.max_sessions} sessions running); "
-                         "try again in a few minutes")
+        refusal = self.ctx.admit(self)
+        if refusal:
+            self.ctx.log(f"refused {refusal} {self.who}")
+            self._refuse(f"nnlab serve: {refusal}")
             return
         self.counted = True
         self.tasks.append(asyncio.ensure_future(self._run()))
@@ -114,6 +119,8 @@ class LabSession(asyncssh.SSHServerSession):
             return
         had = bool(self.pending)
         self.pending += data
+        if len(self.pending) > MAX_PENDING:
+            self.chan.pause_reading()
         if not had:
             self._write_keys()
 
@@ -130,6 +137,7 @@ class LabSession(asyncssh.SSHServerSession):
             self.pending = self.pending[n:]
         if self.master >= 0:
             asyncio.get_running_loop().remove_writer(self.master)
+        self.chan.resume_reading()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         if width and height:
@@ -197,13 +205,15 @@ class LabSession(asyncssh.SSHServerSession):
         self._start_reading()
         if self.ctx.idle_timeout:
             self.tasks.append(asyncio.ensure_future(self._watch_idle()))
-        status = await self.proc.wait()
-        await asyncio.sleep(0.05)
-        self._drain(final=True)
-        self._stop_reading()
-        asyncio.get_running_loop().remove_writer(self.master)
-        os.close(self.master)
-        self.master = -1
+        try:
+            status = await self.proc.wait()
+            await asyncio.sleep(0.05)
+            self._drain(final=True)
+        finally:
+            self._stop_reading()
+            asyncio.get_running_loop().remove_writer(self.master)
+            os.close(self.master)
+            self.master = -1
         if not self.reason:
             self.reason = "the app quit" if status == 0 else f"the app stopped (exit status {status})"
         took = time.monotonic() - self.started

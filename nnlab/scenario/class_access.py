@@ -12,6 +12,7 @@ student cannot change them); `class_roots` in `nnlab.core.data` holds data files
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +27,8 @@ ENV_SAVES = "NNLAB_CLASS_SAVES"
 MINE = "~/"
 """How a student's own saves are named: `~/name.toml`."""
 MAX_LISTED = 500
+SAVE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. -]{0,99}")
+"""A name a student may save under: letters, digits, _ . - and spaces, not starting with . or -."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class ClassAccess:
     def save_path(self, name: str) -> Path:
         """Where a scenario the student names is saved: a plain file name in their own folder."""
         name = name.strip().removeprefix(MINE)
-        if not name or "/" in name or "\\" in name or name.startswith(".") or len(name) > 100:
+        if not SAVE_NAME.fullmatch(name):
             raise _refused(name, "a plain file name such as mine.toml (saved in your own folder)",
                            repr(name) if name else "nothing")
         path = self.saves / name

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -41,7 +43,25 @@ class NNLabApp(App[None]):
                            time_format: str | None = None) -> str | None:
         if self.access is not None:
             path = str(self.access.saves)
+            name = Path(filename).name if filename else ""
+            filename = name if name and not name.startswith(".") else None
         return super().deliver_screenshot(filename, path, time_format)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notices are plain text: they quote file names and typed values, which must never be read as
+        markup (a `[@click=...]` in a typed name would otherwise become a link that runs an action)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        if self.access is not None:
+            self.notify(f"open this on your own computer: {url}", timeout=6)
+            return
+        super().open_url(url, new_tab=new_tab)
+
+    def action_suspend_process(self) -> None:
+        if self.access is None:
+            super().action_suspend_process()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=f"tab-{self.scenario.lab}"):

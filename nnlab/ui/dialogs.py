@@ -56,7 +56,7 @@ class OpenScenario(ModalScreen[Scenario | None]):
                 options = [Option(f"{name:<28} {title}", id=name) for name, title in self.access.listing()
                            ] + options
             yield Input(self.start, id="path")
-            yield Static("", classes="error", id="problems")
+            yield Static("", classes="error", id="problems", markup=False)
             yield OptionList(*options, id="bundled")
             yield Label("escape closes", classes="hint")
 
@@ -158,7 +158,7 @@ class SaveScenario(ModalScreen[Path | None]):
                 yield Label("Save the scenario in your folder as (a file name; Enter saves, o opens it again "
                             "as ~/name.toml):")
                 yield Input(f"{name}.toml", id="path")
-            yield Static("", classes="error", id="problems")
+            yield Static("", classes="error", id="problems", markup=False)
             yield Label("escape closes", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -122,7 +122,7 @@ class LabView(Widget, can_focus=True):
                 yield PlotView(id="plot-top")
                 yield PlotView(id="plot-bottom")
         yield EquationPane(id="equation")
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#plot-top", PlotView).show_message(self.compile_text)

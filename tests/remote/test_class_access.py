@@ -74,7 +74,7 @@ def test_the_listing_shows_class_then_own_scenarios_not_hidden_or_escaping_ones(
 def test_saves_are_plain_names_in_the_students_folder(access):
     assert access.save_path("x.toml") == access.saves / "x.toml"
     assert access.save_path("~/x") == access.saves / "x.toml"
-    for bad in ("../x.toml", "a/b.toml", ".hidden.toml", "", "x" * 120):
+    for bad in ("../x.toml", "a/b.toml", ".hidden.toml", "", "x" * 120, "[@click=app.bell]x.toml", "a\x00b"):
         with pytest.raises(ScenarioError):
             access.save_path(bad)
     assert access.shown(access.saves / "x.toml") == "~/x.toml"

@@ -86,3 +86,20 @@ async def test_saves_and_exports_land_in_the_students_folder(tmp_path, monkeypat
     assert any(name.endswith(".svg") for name in written)
     assert list(elsewhere.iterdir()) == []
     assert load(str(access.saves / "mine.toml")).lab == "neuron"
+
+
+async def test_typed_markup_stays_text_and_screenshots_stay_in_the_folder(tmp_path):
+    access = _access(tmp_path)
+    app = NNLabApp(load("neuron_hh_spike"), access=access)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("o")
+        await pilot.pause()
+        link = "[@click=app.screenshot('/tmp/x.svg')]here[/]"
+        shown = await _submit(pilot, app.screen, link)
+        assert link in shown
+        app.action_screenshot(str(tmp_path / "escaped.svg"))
+        app.action_screenshot("../escaped2.svg")
+        await pilot.pause()
+    assert not (tmp_path / "escaped.svg").exists() and not (tmp_path / "escaped2.svg").exists()
+    assert {"escaped.svg", "escaped2.svg"} <= {p.name for p in access.saves.iterdir()}

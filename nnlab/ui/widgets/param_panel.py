@@ -92,7 +92,7 @@ class ParamPanel(Widget):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="param-rows"):
             yield Grid(*self._cells(self.params), id="param-grid")
-        yield Static("Enter applies a value", id="param-help")
+        yield Static("Enter applies a value", id="param-help", markup=False)
 
     def _cells(self, params: ParamsBase) -> list[Widget]:
         types = field_types(type(params))
