@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.widgets import Static
 
 
 class Inspector(Static):
-    """A table of (name, value, change) rows from a frame; its size is set by the layout, so updates skip it."""
+    """A table of (name, value, change) rows from a frame; its size is set by the layout, so updates skip it.
+    The cells are plain text: a value may quote a file name, which must not be read as markup."""
 
     DEFAULT_CSS = """
     Inspector { padding: 0 1; overflow-y: auto; }
@@ -20,5 +22,5 @@ class Inspector(Static):
         table.add_column(no_wrap=True)
         table.add_column(style="dim", no_wrap=True)
         for name, value, change in rows:
-            table.add_row(name, value, change)
+            table.add_row(Text(name), Text(value), Text(change))
         self.update(table, layout=False)
