@@ -217,17 +217,21 @@ def prepare(options: ServeOptions) -> tuple[ClassContext, asyncssh.SSHKey, bool]
         raise ServeError(f"--max-sessions: expected 1 or more, found {options.max_sessions}")
     if options.idle_timeout < 0:
         raise ServeError(f"--idle-timeout: expected seconds, 0 or more (0: never), found {options.idle_timeout:g}")
+    if options.log_file is not None and not options.log_file.parent.is_dir():
+        raise ServeError(f"--log: no such folder {options.log_file.parent}")
     try:
-        keys = AuthorizedKeys(options.authorized_keys)
+        logger = _logger(options.log_file)
+    except OSError as exc:
+        raise ServeError(f"--log: cannot write {options.log_file} ({exc.strerror})") from None
+    try:
+        keys = AuthorizedKeys(options.authorized_keys, logger.info)
         options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         host_key, made = load_or_create(options.data_dir)
     except (KeysError, HostKeyError) as exc:
         raise ServeError(str(exc)) from None
     except OSError as exc:
         raise ServeError(f"{options.data_dir}: cannot use the data folder ({exc.strerror})") from None
-    if options.log_file is not None and not options.log_file.parent.is_dir():
-        raise ServeError(f"--log: no such folder {options.log_file.parent}")
-    return ClassContext(options, keys, _logger(options.log_file)), host_key, made
+    return ClassContext(options, keys, logger), host_key, made
 
 
 async def _serve(ctx: ClassContext, host_key: asyncssh.SSHKey) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import asyncssh
 
@@ -35,8 +35,10 @@ def valid_name(name: str) -> bool:
 class AuthorizedKeys:
     """The instructor's authorized_keys file, reread when its modification time or size changes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, log: Callable[[str], None] = lambda line: None) -> None:
         self.path = path
+        self.log = log
+        """Where a change of the file that cannot be used is reported."""
         self._stamp: tuple[int, int] | None = None
         self._keys: asyncssh.SSHAuthorizedKeys | None = None
         self.count = 0
@@ -60,12 +62,21 @@ class AuthorizedKeys:
         self.count = sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
 
     def _fresh(self) -> asyncssh.SSHAuthorizedKeys | None:
+        """The keys as the file now stands. A file that went missing or cannot be used any more lets no
+        one in (so a key taken out is never kept by mistake) and says so in the log, once."""
         try:
             st = self.path.stat()
-            if (st.st_mtime_ns, st.st_size) != self._stamp:
-                self.reload()
-        except (OSError, KeysError):
-            pass
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        if stamp == self._stamp:
+            return self._keys
+        try:
+            self.reload()
+            self.log(f"authorized keys reread: {self.count} key(s) in {self.path}")
+        except KeysError as exc:
+            self._keys, self._stamp, self.count = None, stamp, 0
+            self.log(f"{exc}; no one can log in until it is fixed")
         return self._keys
 
     def allows(self, name: str, key: asyncssh.SSHKey, host: str, addr: str) -> bool:

@@ -129,6 +129,25 @@ def test_a_key_logs_in_under_any_valid_name_unless_bound_by_principals(tmp_path)
     assert keys.allows("carol", pub(stranger), "h", "127.0.0.1")
 
 
+def test_a_broken_or_missing_keys_file_lets_no_one_in_and_says_so(tmp_path):
+    key, line = _key_line()
+    pub = asyncssh.import_public_key(key.export_public_key())
+    path = tmp_path / "authorized_keys"
+    path.write_text(line + "\n")
+    said: list[str] = []
+    keys = AuthorizedKeys(path, said.append)
+    assert keys.allows("alice", pub, "h", "127.0.0.1")
+    path.write_text("garbage\n")
+    os.utime(path, ns=(2, 2))
+    assert not keys.allows("alice", pub, "h", "127.0.0.1")
+    assert not keys.allows("alice", pub, "h", "127.0.0.1")
+    assert len(said) == 1 and "no one can log in until it is fixed" in said[0]
+    path.unlink()
+    assert not keys.allows("alice", pub, "h", "127.0.0.1") and "cannot read" in said[-1]
+    path.write_text(line + "\n")
+    assert keys.allows("alice", pub, "h", "127.0.0.1") and "1 key(s)" in said[-1]
+
+
 def test_a_keys_file_without_keys_is_one_line(tmp_path):
     path = tmp_path / "keys"
     path.write_text("not a key\n")
