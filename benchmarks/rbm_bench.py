@@ -31,29 +31,9 @@ import importlib.metadata
 import os
 import statistics
 import sys
-import tempfile
 from typing import Any
 
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _threads_arg(argv: list[str]) -> str | None:
-    for i, a in enumerate(argv):
-        if a == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return None
-
-
-# One BLAS / OpenMP thread before numpy (and torch) are imported, as nnlab's app runs numpy, unless --threads N.
-THREADS = _threads_arg(sys.argv[1:])
-for _var in THREAD_VARS:
-    os.environ[_var] = THREADS or "1"
-
-# Fresh numba cache before anything imports numba, so `first run` shows nnlab's cold compile.
-if "--warm-numba-cache" not in sys.argv:
-    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="nnlab-bench-numba-")
+from bench_env import THREAD_VARS, THREADS  # first: sets the threads and the numba cache
 
 import numpy as np  # noqa: E402
 

@@ -32,3 +32,4 @@ def njit(*args, **kwargs):
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
     return numba.njit(*args, **kwargs)
+

@@ -109,11 +109,11 @@ class NNLabApp(App[None]):
         if scenario is None:
             return
         self.query_one(TabbedContent).active = f"tab-{scenario.lab}"
-        if self.query(f"#lab-{scenario.lab}"):
-            self.lab().load(scenario)
-        else:
-            self.lab(scenario)
-        self.lab().focus()
+        made = not self.query(f"#lab-{scenario.lab}")
+        view = self.lab(scenario)
+        if not made:
+            view.load(scenario)
+        view.focus()
         self.notify(f"opened {scenario.name}: {scenario.title}", timeout=3)
 
     def _open_bundled(self, name: str) -> None:

@@ -26,6 +26,7 @@ from nnlab.core.registry import LabSpec
 from nnlab.core.runner import run
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
+from nnlab.scenario.class_access import ClassAccess
 from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
 from nnlab.ui.widgets.equation import EquationPane
 from nnlab.ui.widgets.inspector import Inspector
@@ -454,7 +455,7 @@ class LabView(Widget, can_focus=True):
     def action_save(self) -> None:
         from nnlab.ui.dialogs import SaveScenario
 
-        self.app.push_screen(SaveScenario(self.current_scenario(), getattr(self.app, "access", None)))
+        self.app.push_screen(SaveScenario(self.current_scenario(), self._access))
 
     def current_scenario(self) -> Scenario:
         """The scenario as it stands now: the edited parameters and the present seed."""
@@ -480,13 +481,16 @@ class LabView(Widget, can_focus=True):
             return
         self.notify(f"traces written to {self._shown(path)}", timeout=4)
 
+    @property
+    def _access(self) -> ClassAccess | None:
+        """The class-server session's folders, when the app is one."""
+        return getattr(self.app, "access", None)
+
     def _output_dir(self) -> Path:
-        access = getattr(self.app, "access", None)
-        return access.saves if access is not None else Path.cwd()
+        return self._access.saves if self._access is not None else Path.cwd()
 
     def _shown(self, path: Path) -> str:
-        access = getattr(self.app, "access", None)
-        return access.shown(path) if access is not None else str(path)
+        return self._access.shown(path) if self._access is not None else str(path)
 
     def export_plots(self) -> None:
         """Write the two figures as plain text."""

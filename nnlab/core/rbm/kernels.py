@@ -16,6 +16,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from nnlab.core._jit import njit
+from nnlab.core.warmup import compile_steps
 from nnlab.core.rbm.energy import p_on
 
 
@@ -259,9 +260,4 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
                    lambda a=a, v=v: cd_update(np.zeros((3, 3), a.dtype), v, v, np.zeros((2, 3), a.dtype),
                                               np.zeros((2, 3), a.dtype), 1, 1.0, 1.0, bits,
                                               np.zeros(3, np.int64), np.zeros((3, 3), a.dtype)))]
-    for i, (name, compile_one) in enumerate(steps):
-        if progress:
-            progress(i, len(steps), name)
-        compile_one()
-    if progress:
-        progress(len(steps), len(steps), "ready")
+    compile_steps(steps, progress)

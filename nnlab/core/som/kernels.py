@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from nnlab.core._jit import njit
+from nnlab.core.warmup import compile_steps
 from nnlab.core.som.lattice import HEX_ROW
 
 LINEAR, EXPONENTIAL, INVERSE = 0, 1, 2
@@ -184,9 +185,4 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
                                                      False, dist, theta, fy, fx, grid)),
              ("evaluate", lambda: evaluate(Wt, data, np.full((4, 8), -1, np.int64), order, np.zeros(4, np.int64),
                                            dist))]
-    for i, (name, compile_one) in enumerate(steps):
-        if progress:
-            progress(i, len(steps), name)
-        compile_one()
-    if progress:
-        progress(len(steps), len(steps), "ready")
+    compile_steps(steps, progress)

@@ -6,6 +6,8 @@ from typing import Callable
 
 import numpy as np
 
+from nnlab.core.warmup import compile_steps
+
 
 def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
     """Compile (or load from the cache) every neuron kernel, reporting (done, total, name)."""
@@ -19,12 +21,7 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
         ("psc_euler", _psc),
         ("ou_noise", _ou),
     ]
-    for i, (name, fn) in enumerate(steps):
-        if progress:
-            progress(i, len(steps), name)
-        fn()
-    if progress:
-        progress(len(steps), len(steps), "ready")
+    compile_steps(steps, progress)
 
 
 def _hh() -> None:
