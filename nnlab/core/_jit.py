@@ -32,4 +32,3 @@ def njit(*args, **kwargs):
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
     return numba.njit(*args, **kwargs)
-
