@@ -103,3 +103,21 @@ async def test_running_trains_and_a_huge_rate_pauses_with_a_message(make_app):
         status = str(app.lab().query_one("#status", Static).render())
         assert "too large" in status
         assert np.isfinite(lab.model.theta).all()
+
+
+async def test_a_true_false_knob_is_picked_from_a_list(make_app):
+    from textual.widgets import Select
+
+    from .test_neuron_pilot import to_knob
+
+    app = make_app("backprop_xor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        assert lab.params.shuffle is True
+        await to_knob(pilot, app, "shuffle")
+        assert app.query_one("#param-choice", Select).display
+        await pilot.press("enter", "down", "enter")
+        await idle(pilot, app)
+        assert lab.params.shuffle is False
+        assert "false" in str(app.query_one("#param-help", Static).render())

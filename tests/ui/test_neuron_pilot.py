@@ -7,10 +7,11 @@ import threading
 import numpy as np
 import pytest
 from textual.widgets import Input, Static
+from textual.widgets._select import SelectOverlay
 
 from nnlab.ui.dialogs import OpenScenario, SaveScenario
 from nnlab.ui.help import HelpScreen
-from nnlab.ui.lab_view import LabView
+from nnlab.ui.widgets.param_panel import ParamPanel, ParamRows
 
 from .conftest import idle, ready
 
@@ -110,40 +111,102 @@ async def test_v_cycles_the_hh_views(make_app):
         assert app.query_one("#plot-top").figure.title == "V (mV)"
 
 
+async def to_knob(pilot, app, name: str) -> ParamPanel:
+    """Tab into the parameter rows and walk down to `name`, as a person would."""
+    panel = app.query_one(ParamPanel)
+    await pilot.press("tab")
+    assert isinstance(app.focused, ParamRows)
+    for _ in range(40):
+        if panel.knob == name:
+            return panel
+        await pilot.press("down")
+    raise AssertionError(f"no row {name}")
+
+
+def rows_shown(app) -> list[str]:
+    return [o.id for o in app.query_one(ParamRows).options]
+
+
 async def test_invalid_parameter_is_refused_in_place_and_a_valid_one_applies(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
         lab = app.lab()
-        field = app.query_one("#p-i_ext", Input)
-        field.focus()
-        field.value = ""
+        await to_knob(pilot, app, "i_ext")
+        await pilot.press("enter")
+        field = app.query_one("#param-input", Input)
+        assert app.focused is field and field.value == "10"
         await pilot.press("9", "9", "9", "9", "enter")
-        assert field.has_class("-invalid")
+        assert field.value == "9999" and field.has_class("-invalid")
         assert lab.params.i_ext == 10.0
         assert "expected a number in [-500, 500]" in str(app.query_one("#param-help", Static).render())
-        field.value = ""
-        await pilot.press("6", ".", "5", "enter")
+        await pilot.press(*["backspace"] * 4, "6", ".", "5", "0", "enter")
+        await pilot.pause()
         assert not field.has_class("-invalid")
         assert lab.params.i_ext == 6.5 and lab.model.params.i_ext == 6.5
-        await pilot.press("escape")
         assert app.focused is lab
+        assert "6.5 " in app.query_one(ParamRows).get_option("i_ext").prompt.plain
+        assert "not applied" not in str(app.query_one("#param-help", Static).render())
 
 
-async def test_changing_the_model_rebuilds_the_panel_and_the_lab(make_app):
-    from textual.widgets import Select
-
+async def test_a_typed_value_left_without_enter_is_put_back(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
         lab = app.lab()
-        app.query_one("#p-model", Select).value = "lif"
+        await to_knob(pilot, app, "dt")
+        await pilot.press("enter", "5", "escape")
+        await pilot.pause()
+        assert app.focused is lab and lab.params.dt == 0.01
+        assert app.query_one("#param-input", Input).value == "0.01"
+        assert "dt: not applied (Enter applies); it stays 0.01" in str(app.query_one("#param-help", Static).render())
+
+
+async def test_a_click_on_a_row_edits_that_knob(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        rows = app.query_one(ParamRows)
+        line = rows_shown(app).index("g_k")
+        await pilot.click(ParamRows, offset=(2, line))
+        await pilot.pause()
+        assert app.query_one(ParamPanel).knob == "g_k"
+        assert app.focused is app.query_one("#param-input", Input)
+        assert rows.highlighted == line
+
+
+async def test_rows_of_unused_knobs_come_and_go_with_the_input_kind(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        assert "noise_sigma" not in rows_shown(app)
+        await to_knob(pilot, app, "input")
+        await pilot.press("enter")
+        overlay = app.focused
+        assert isinstance(overlay, SelectOverlay)
+        assert str(overlay.highlighted_option.prompt) == lab.params.input == "step"
+        await pilot.press("down", "down", "enter")
+        await idle(pilot, app)
+        assert lab.params.input == "noisy"
+        assert "noise_sigma" in rows_shown(app)
+        assert app.query_one(ParamPanel).knob == "input"
+
+
+async def test_changing_the_model_rebuilds_the_panel_and_the_lab(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await to_knob(pilot, app, "model")
+        await pilot.press("enter", "down", "enter")
         for _ in range(200):
             await pilot.pause(0.02)
-            if type(lab.model).__name__ == "LIFModel" and app.query("#p-tau_m"):
+            if type(lab.model).__name__ == "LIFModel" and "tau_m" in rows_shown(app):
                 break
         assert type(lab.model).__name__ == "LIFModel"
-        assert app.query("#p-tau_m") and not app.query("#p-i_ext")
+        assert "tau_m" in rows_shown(app) and "i_ext" not in rows_shown(app)
+        assert app.query_one(ParamPanel).knob == "model"
         await pilot.press("n")
         assert lab.frame.step == 1 and lab.frame.data["kind"] == "lif"
 

@@ -1,7 +1,9 @@
-"""The parameter panel: one row per knob with its unit and range; invalid input is refused in place.
+"""The parameter panel: one row per knob with its value, unit and range, and one editor below.
 
-Rows sit in one three-column grid (name, field, unit and range) so the panel costs three
-widgets per knob; knobs that have no effect with the present settings are hidden.
+The rows are lines of one list (a few widgets for the whole panel, not three per knob, so the lab
+paints fast): Up/Down or the mouse picks a knob, Enter or a click edits it in the editor line,
+Enter applies, Escape goes back to the lab. Invalid input is refused in place and names what was
+expected. Knobs that have no effect with the present settings are left out.
 """
 
 from __future__ import annotations
@@ -10,13 +12,19 @@ import tomllib
 from typing import Any, Callable
 
 from textual.app import ComposeResult
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from nnlab.core.knobs import Knob, ParamError, ParamsBase, check_value, field_types, knobs_of
 from nnlab.ui.messages import ParamsChanged
+
+NAME_WIDTH = 15
+VALUE_WIDTH = 9
+HINT = "Enter edits the knob, Enter applies, Esc returns"
 
 
 def range_text(k: Knob, tp: Any) -> str:
@@ -34,6 +42,8 @@ def range_text(k: Knob, tp: Any) -> str:
 
 def value_text(v: Any) -> str:
     """A knob value as the user types it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, tuple):
         return ", ".join(x if isinstance(x, str) else f"{x:g}" for x in v)
     if isinstance(v, float):
@@ -55,10 +65,35 @@ def parse(text: str, tp: Any) -> Any:
         return text
 
 
-def _field(widget: Widget) -> str | None:
-    """The knob a panel field edits (its id is "p-<knob>")."""
-    wid = widget.id or ""
-    return wid[2:] if wid.startswith("p-") else None
+def choices_of(k: Knob, tp: Any) -> tuple[Any, ...]:
+    """The values a knob is picked from (its choices, or true/false), or () for a typed knob."""
+    if k.choices and tp is str:
+        return tuple(k.choices)
+    if tp is bool:
+        return (True, False)
+    return ()
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[:width - 1] + "…"
+
+
+def row_content(name: str, value: Any, k: Knob, tp: Any, name_width: int = NAME_WIDTH) -> Content:
+    """One row of the panel: name, value, unit and range."""
+    return Content.assemble((_fit(name, name_width), "$text-muted"), _fit(value_text(value), VALUE_WIDTH),
+                            (" " + range_text(k, tp), "$text-muted"))
+
+
+class ParamRows(OptionList):
+    """The knobs, one line each; Enter or a click asks the panel to edit the highlighted one."""
+
+    DEFAULT_CSS = """
+    ParamRows {
+        height: 1fr; border: none; padding: 0; background: transparent; scrollbar-size-vertical: 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    ParamRows:focus { border: none; background-tint: $foreground 5%; }
+    """
 
 
 class ParamPanel(Widget):
@@ -66,13 +101,12 @@ class ParamPanel(Widget):
 
     DEFAULT_CSS = """
     ParamPanel { layout: vertical; }
-    ParamPanel > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
-    ParamPanel Grid { grid-size: 3; grid-columns: 14 8 1fr; grid-rows: 1; height: auto; }
-    ParamPanel .name { color: $text-muted; width: 100%; }
-    ParamPanel .hint { color: $text-muted; padding-left: 1; width: 100%; }
-    ParamPanel Select { column-span: 2; width: 100%; }
-    ParamPanel Input.-invalid { background: $error 30%; }
-    ParamPanel .-unused { display: none; }
+    ParamPanel > #param-editor { height: 1; }
+    ParamPanel #param-name { width: auto; max-width: 16; color: $text-muted; padding-right: 1; }
+    ParamPanel #param-input { width: 1fr; }
+    ParamPanel #param-choice { width: 1fr; }
+    ParamPanel #param-input.-invalid { background: $error 30%; }
+    ParamPanel .-off { display: none; }
     ParamPanel > #param-help { height: auto; max-height: 3; color: $text-muted; }
     ParamPanel > #param-help.-error { color: $error; }
     """
@@ -87,73 +121,125 @@ class ParamPanel(Widget):
         """The values shown (the last valid ones)."""
         self.switch_model = switch_model
         """Default Params of another model, for labs whose `model` knob changes the Params class."""
+        self.knob: str | None = None
+        """The knob in the editor line."""
         self._loading = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="param-rows"):
-            yield Grid(*self._cells(self.params), id="param-grid")
-        yield Static("Enter applies a value", id="param-help", markup=False)
+        yield ParamRows(*self._options(self.params), id="param-rows")
+        with Horizontal(id="param-editor"):
+            yield Label("", id="param-name", markup=False)
+            yield Input("", compact=True, id="param-input")
+            yield Select([("-", "-")], value="-", allow_blank=False, compact=True, id="param-choice",
+                         classes="-off")
+        yield Static(HINT, id="param-help", markup=False)
 
-    def _cells(self, params: ParamsBase) -> list[Widget]:
+    def on_mount(self) -> None:
+        rows = self.query_one(ParamRows)
+        if rows.option_count:
+            rows.highlighted = 0
+            self._edit(rows.get_option_at_index(0).id)
+
+    # -- rows -------------------------------------------------------------------------------------
+    def _options(self, params: ParamsBase) -> list[Option]:
         types = field_types(type(params))
         unused = params.unused()
-        cells: list[Widget] = []
-        for name, (_, k) in knobs_of(type(params)).items():
-            value = getattr(params, name)
-            tip = f"{name}: {k.doc}" + (f" ({k.source})" if k.source else "")
-            row = f"r-{name}" + (" -unused" if name in unused else "")
-            cells.append(Label(name, classes=f"name {row}").with_tooltip(tip))
-            if k.choices and types[name] is str:
-                cells.append(Select([(c, c) for c in k.choices], value=value, allow_blank=False, compact=True,
-                                    id=f"p-{name}", classes=row).with_tooltip(tip))
-            else:
-                rng = range_text(k, types[name])
-                cells.append(Input(value_text(value), compact=True, id=f"p-{name}", classes=row)
-                             .with_tooltip(f"{tip}; {rng}; Enter applies"))
-                cells.append(Label(rng, classes=f"hint {row}"))
-        return cells
+        knobs = {name: k for name, (_, k) in knobs_of(type(params)).items() if name not in unused}
+        width = min(NAME_WIDTH, max(map(len, knobs), default=0) + 1)
+        return [Option(row_content(name, getattr(params, name), k, types[name], width), id=name)
+                for name, k in knobs.items()]
 
-    def _show_used(self) -> None:
-        unused = self.params.unused()
-        for name in knobs_of(type(self.params)):
-            for widget in self.query(f".r-{name}"):
-                if widget.has_class("-unused") != (name in unused):
-                    widget.set_class(name in unused, "-unused")
+    def _show_rows(self) -> None:
+        """Rows for `self.params`, the highlight kept on the same knob where it is still shown."""
+        rows = self.query_one(ParamRows)
+        options = self._options(self.params)
+        shown = [o.id for o in rows.options]
+        if shown == [o.id for o in options]:
+            for option in options:
+                rows.replace_option_prompt(option.id, option.prompt)
+            return
+        rows.set_options(options)
+        ids = [o.id for o in options]
+        if ids:
+            rows.highlighted = ids.index(self.knob) if self.knob in ids else 0
 
-    async def load(self, params: ParamsBase) -> None:
-        """Show `params`: new rows when the class changed, else new values."""
+    def _knob(self, name: str) -> tuple[Knob, Any]:
+        return knobs_of(type(self.params))[name][1], field_types(type(self.params))[name]
+
+    # -- the editor line --------------------------------------------------------------------------
+    def _edit(self, name: str | None) -> None:
+        """Put knob `name` in the editor line, with its present value."""
+        self.knob = name
+        field = self.query_one("#param-input", Input)
+        choice = self.query_one("#param-choice", Select)
+        if name is None:
+            return
+        k, tp = self._knob(name)
+        value = getattr(self.params, name)
+        self.query_one("#param-name", Label).update(name)
+        options = choices_of(k, tp)
         self._loading = True
         try:
-            if type(params) is not type(self.params):
-                grid = self.query_one("#param-grid", Grid)
-                await grid.remove_children()
-                await grid.mount_all(self._cells(params))
+            if options:
+                choice.set_options([(value_text(c), c) for c in options])
+                choice.value = value
             else:
-                for name in knobs_of(type(params)):
-                    widget = self.query_one(f"#p-{name}")
-                    value = getattr(params, name)
-                    if isinstance(widget, Select):
-                        if widget.value != value:
-                            widget.value = value
-                    elif isinstance(widget, Input):
-                        widget.value = value_text(value)
-                        widget.remove_class("-invalid")
-            self.params = params
-            self._show_used()
-            self._say("Enter applies a value")
+                field.value = value_text(value)
+                field.remove_class("-invalid")
+            field.set_class(bool(options), "-off")
+            choice.set_class(not options, "-off")
         finally:
             self.call_after_refresh(self._done_loading)
+        rng = range_text(k, tp)
+        self._say(f"{name}: {k.doc}" + (f" {rng}" if rng else "") + (f" ({k.source})" if k.source else ""))
 
     def _done_loading(self) -> None:
         self._loading = False
+
+    def edit(self, name: str) -> None:
+        """Highlight knob `name` and move the focus into its editor (as Enter on its row does)."""
+        rows = self.query_one(ParamRows)
+        rows.highlighted = rows.get_option_index(name)
+        self._edit(name)
+        self._focus_editor()
+
+    def _focus_editor(self) -> None:
+        if self.knob is None:
+            return
+        k, tp = self._knob(self.knob)
+        if choices_of(k, tp):
+            choice = self.query_one("#param-choice", Select)
+            choice.focus()
+            choice.action_show_overlay()
+        else:
+            field = self.query_one("#param-input", Input)
+            field.focus()
+            field.select_all()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option.id != self.knob:
+            self._edit(event.option.id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id != self.knob:
+            self._edit(event.option.id)
+        self._focus_editor()
+
+    async def load(self, params: ParamsBase) -> None:
+        """Show `params`: new rows when the class changed, else new values."""
+        self.params = params
+        self._show_rows()
+        rows = self.query_one(ParamRows)
+        name = rows.highlighted_option.id if rows.highlighted_option is not None else None
+        self._edit(name)
+        self._say(HINT)
 
     def _say(self, text: str, error: bool = False) -> None:
         help_line = self.query_one("#param-help", Static)
         help_line.update(text)
         help_line.set_class(error, "-error")
-
-    def _knob(self, name: str) -> tuple[Knob, Any]:
-        return knobs_of(type(self.params))[name][1], field_types(type(self.params))[name]
 
     def _apply(self, name: str, raw: Any, widget: Widget) -> bool:
         cls = type(self.params)
@@ -173,26 +259,22 @@ class ParamPanel(Widget):
         self._say(f"{name} = {value_text(getattr(new, name))}")
         if type(new) is type(self.params):
             self.params = new
-            self._show_used()
+            self._show_rows()
         self.post_message(ParamsChanged(new))
         return True
 
-    def on_descendant_focus(self, event: Any) -> None:
-        name = _field(event.widget)
-        if name in knobs_of(type(self.params)):
-            k, tp = self._knob(name)
-            rng = range_text(k, tp)
-            self._say(f"{name}: {k.doc}" + (f" {rng}" if rng else ""))
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        name = _field(event.input)
+        name = self.knob
         if name is not None and self._apply(name, parse(event.value, self._knob(name)[1]), event.input):
+            self._loading = True
+            event.input.value = value_text(getattr(self.params, name))
+            self.call_after_refresh(self._done_loading)
             self.post_message(self.Done())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        name = _field(event.input)
+        name = self.knob
         if self._loading or name is None or not event.input.has_focus:
             return
         try:
@@ -205,22 +287,25 @@ class ParamPanel(Widget):
             self._say(f"{name}: Enter applies")
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
-        name = _field(event.input)
+        name = self.knob
         if name is None or name not in knobs_of(type(self.params)):
             return
         shown = value_text(getattr(self.params, name))
         if event.value == shown:
             return
         refused = event.input.has_class("-invalid")
+        self._loading = True
         event.input.value = shown
+        self.call_after_refresh(self._done_loading)
         event.input.remove_class("-invalid")
         what = "refused" if refused else "not applied (Enter applies)"
         self._say(f"{name}: {what}; it stays {shown}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        name = _field(event.select)
-        if self._loading or name is None or event.value == getattr(self.params, name, None):
+        name = self.knob
+        stale = event.value != event.select.value
+        if self._loading or stale or name is None or event.value == getattr(self.params, name, None):
             return
         if self._apply(name, event.value, event.select):
             self.post_message(self.Done())
