@@ -25,7 +25,8 @@ KEYS = """
 | o / s / e | open a scenario / save it / export the traces |
 | 1..7 | switch lab |
 | ctrl+p | command palette |
-| escape | leave a parameter field, close this help |
+| tab, up / down, enter | parameters: pick a knob, edit it (or click its row); enter applies |
+| escape | leave the parameter editor, close this help |
 """
 
 
