@@ -51,22 +51,22 @@ class LabView(Widget, can_focus=True):
         Binding("N", "step_big", "Big step"),
         Binding("b", "step_back", "Back"),
         Binding("r", "reset", "Reset"),
-        Binding("R", "reseed", "Reseed", show=False),
-        Binding("g", "granularity", "N size"),
+        Binding("question_mark", "help", "Help"),
         Binding("v", "next_view", "View"),
+        Binding("o", "open", "Open"),
+        Binding("R", "reseed", "Reseed", show=False),
+        Binding("g", "granularity", "N size", show=False),
         Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False),
         Binding("minus", "zoom(2.0)", "Zoom out", show=False),
-        Binding("o", "open", "Open"),
         Binding("s", "save", "Save", show=False),
         Binding("e", "export", "Export", show=False),
-        Binding("question_mark", "help", "Help"),
         Binding("escape", "focus_lab", "Back to the lab", show=False),
     ]
 
     DEFAULT_CSS = """
     LabView { layout: vertical; height: 1fr; }
     LabView #lab-body { height: 1fr; }
-    LabView #left { width: 24%; min-width: 32; max-width: 46; }
+    LabView #left { width: 24%; min-width: 32; max-width: 46; margin-right: 1; }
     LabView ParamPanel { height: 3fr; min-height: 4; background: $boost; }
     LabView Inspector { height: 2fr; min-height: 3; }
     LabView #center { width: 1fr; }
@@ -257,7 +257,7 @@ class LabView(Widget, can_focus=True):
         levels = self.model.step_levels()
         big = levels[self.level] if self.level < len(levels) else levels[-1]
         state = "running" if self.running else "paused"
-        text = f"{state}  {self.position(self.frame)}  |  n: {levels[0]}  N: {big}  |  {self.frame.stage}"
+        text = f"{state}  {self.position(self.frame)}  |  n: {levels[0]}  N: {big} (g)  |  {self.frame.stage}"
         if self.frame.message:
             text += f"  |  {self.frame.message}"
         status.update(text, layout=False)
@@ -388,6 +388,9 @@ class LabView(Widget, can_focus=True):
 
     def action_next_view(self) -> None:
         views = self.views()
+        if len(views) == 1:
+            self.notify(f"{views[0]} is the only view here", timeout=1.5)
+            return
         self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[0]
         if hasattr(self.params, "view"):
             try:

@@ -84,7 +84,7 @@ class ActivationModel:
         z, f, d = self.curves()
         now = self.at_cursor()
         fz, dz = now[p.function]
-        values = tuple((name, f"{fv:.6g}", f"slope {dv:.6g}") for name, (fv, dv) in now.items())
+        values = tuple((name, f"{fv:.4g}", f"slope {dv:.4g}") for name, (fv, dv) in now.items())
         eq = (
             f"{p.function}: {FUNCTIONS[p.function][2]}",
             f"z = {self.z:.4g}:  f(z) = {fz:.6g},  f'(z) = {dz:.6g}",

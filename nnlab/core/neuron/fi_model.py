@@ -117,10 +117,11 @@ class FIModel:
         return None
 
     def rheobase_text(self) -> str:
-        """Where the rheobase lies on the swept grid, e.g. "(6, 7]"."""
+        """Where the rheobase lies on the swept grid, e.g. "(6, 7]", or "> 5" while no input swept so far fires."""
         rb = self.rheobase()
         if rb is None:
-            return "above the inputs so far"
+            done = len(self.rates)
+            return f"> {self.inputs[done - 1]:g}" if done else "not yet swept"
         k = int(np.searchsorted(self.inputs, rb))
         return f"({self.inputs[k - 1]:g}, {rb:g}]" if k > 0 else f"<= {rb:g}"
 
@@ -134,7 +135,7 @@ class FIModel:
             values.append(("last input", f"{self.inputs[done - 1]:g} {unit}".strip(), ""))
             values.append(("last rate", f"{self.rates[-1]:.3f} Hz", ""))
         if self.is_hh:
-            values.append(("rheobase", self.rheobase_text(), unit))
+            values.append(("rheobase", self.rheobase_text(), unit if done else ""))
             eq = ("rate = (spikes after settle - 1) / (last - first spike time);  0 without repetitive firing",
                   f"HH {p.method}, dt = {p.dt:g} ms, {self.duration:g} ms per input, settle {p.settle:g} ms")
         else:

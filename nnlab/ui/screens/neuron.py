@@ -44,7 +44,7 @@ a resting potential near -70 mV; this set rests at -65 mV. The sodium current us
 - *F-I curve* (experiment = "fi"): the rate at each constant current. HH cannot fire slowly:
   the rate jumps from 0 to about 55 Hz between 6 and 6.5 uA/cm^2 (its rheobase).
 
-Try: `neuron_hh_spike`, then i_ext = 6 (one onset spike) and 6.5 (repetitive firing).
+Try: `neuron_hh_spike`, then i_ext = 5 (one onset spike), 6 (two, then rest) and 6.5 (repetitive firing).
 
 ## Leaky integrate-and-fire (model = "lif", lecture 2)
 

@@ -188,6 +188,7 @@ class ParamPanel(Widget):
                 field.remove_class("-invalid")
             field.set_class(bool(options), "-off")
             choice.set_class(not options, "-off")
+            self.query_one("#param-name", Label).set_class(bool(options), "-off")
         finally:
             self.call_after_refresh(self._done_loading)
         rng = range_text(k, tp)

@@ -1,0 +1,54 @@
+"""The lab at 80x24, where every pane is short of room: what matters stays readable."""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+
+from nnlab.ui.widgets.equation import EquationPane
+from nnlab.ui.widgets.inspector import Inspector
+
+from .conftest import ready
+
+
+def text_of(widget) -> list[str]:
+    """The lines a person sees in `widget`."""
+    size = widget.region.size
+    return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, size.width, size.height))]
+
+
+async def test_the_equation_keeps_its_numbers_in_view_at_80x24(make_app):
+    app = make_app("neuron_synapse_kernels")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        shown = "\n".join(text_of(app.query_one(EquationPane)))
+        assert "convolution:" in shown and "= 0.0000" in shown
+        assert "h(t) = t^n" not in shown
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        shown = "\n".join(text_of(app.query_one(EquationPane)))
+        assert "h(t) = t^n" in shown and "convolution:" in shown
+
+
+async def test_a_readout_cut_at_80x24_ends_in_an_ellipsis(make_app):
+    app = make_app("neuron_activations")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lines = [line for line in text_of(app.query_one(Inspector)) if line.strip()]
+        assert lines
+        for (name, value, change), line in zip(app.lab().frame.values, lines):
+            whole = " ".join(cell for cell in (name, value, change) if cell)
+            if " ".join(line.split()) != whole:
+                assert line.endswith("…"), (line, whole)
+
+
+async def test_v_on_a_lab_with_one_view_says_so(make_app):
+    app = make_app("neuron_hh_fi_curve")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        before = lab.view
+        await pilot.press("v")
+        assert lab.view == before
+        assert any("only view" in n.message for n in app._notifications)
