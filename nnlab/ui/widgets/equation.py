@@ -17,36 +17,39 @@ class EquationPane(Static):
     EquationPane { padding: 0 1; overflow-y: auto; }
     """
 
-    _shape: tuple[int, ...] = ()
     _lines: tuple[str, ...] = ()
     _kept: tuple[str, ...] = ()
 
     def show(self, lines: tuple[str, ...]) -> None:
-        """Display `lines` (the first one emphasised); a layout pass only when their lengths change much."""
+        """Display `lines` (the first one emphasised); a layout pass only when the pane's height changes."""
         self._lines = lines
-        kept = self._fitting(lines)
+        kept, height = self._fitting(lines)
         self._kept = kept
         text = Text()
         for k, line in enumerate(kept):
             if k:
                 text.append("\n")
             text.append(line, style="bold" if line is lines[0] else "")
-        shape = tuple(len(line) // 20 for line in kept)
-        self.update(text, layout=shape != self._shape)
-        self._shape = shape
+        self.update(text, layout=height != self.content_size.height)
 
-    def _fitting(self, lines: tuple[str, ...]) -> tuple[str, ...]:
-        """The last of `lines` that fit the pane's largest height when wrapped at its width."""
+    def _fitting(self, lines: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+        """The last of `lines` that fit the pane's largest height when wrapped at its width, and its height.
+
+        Before the first layout the width is unknown: all lines, and -1 rows.
+        """
         width = self.content_size.width
-        if width <= 0 or self.styles.max_height is None or self.parent is None or len(lines) < 2:
-            return lines
-        limit = int(self.styles.max_height.resolve(self.parent.size, self.app.size))
+        if width <= 0 or self.parent is None:
+            return lines, -1
         rows = [len(Text(line).wrap(self.app.console, width)) for line in lines]
+        size, screen = self.parent.size, self.app.size
+        top, bottom = self.styles.max_height, self.styles.min_height
+        most = int(top.resolve(size, screen)) if top is not None else sum(rows)
+        least = int(bottom.resolve(size, screen)) if bottom is not None else 0
         first = 0
-        while first < len(lines) - 1 and sum(rows[first:]) > limit:
+        while first < len(lines) - 1 and sum(rows[first:]) > most:
             first += 1
-        return lines[first:]
+        return lines[first:], max(least, min(most, sum(rows[first:])))
 
     def on_resize(self) -> None:
-        if self._lines and self._fitting(self._lines) != self._kept:
+        if self._lines and self._fitting(self._lines)[0] != self._kept:
             self.show(self._lines)
