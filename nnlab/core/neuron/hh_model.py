@@ -172,7 +172,8 @@ class HHModel(SpikingModel):
             f"I_Na = g_Na m³h (V-E_Na) = {p.g_na:g}·{m:.3f}³·{h:.3f}·({_diff(v, p.e_na)}) = {ions['I_Na']:.3f}",
             f"I_K = g_K n⁴ (V-E_K) = {p.g_k:g}·{n:.3f}⁴·({_diff(v, p.e_k)}) = {ions['I_K']:.3f}",
             f"I_L = g_L (V-E_L) = {p.g_l:g}·({_diff(v, p.e_l)}) = {ions['I_L']:.3f}",
-            f"dV/dt = ({i_now:.4g} {'-' if total >= 0 else '+'} {abs(total):.4g}) / {p.c_m:g} = {(i_now - total) / p.c_m:.4g} mV/ms;  "
+            f"dV/dt = ({i_now:.4g} {'-' if total >= 0 else '+'} {abs(total):.4g}) / {p.c_m:g} "
+            f"= {(i_now - total) / p.c_m:.4g} mV/ms;  "
             f"dn/dt = {an:.3f}(1-n) - {bn:.3f}n = {an * (1 - n) - bn * n:.3g}",
         )
         spike_t, spike_i = self.spikes()
