@@ -197,13 +197,6 @@ class ParamPanel(Widget):
     def _done_loading(self) -> None:
         self._loading = False
 
-    def edit(self, name: str) -> None:
-        """Highlight knob `name` and move the focus into its editor (as Enter on its row does)."""
-        rows = self.query_one(ParamRows)
-        rows.highlighted = rows.get_option_index(name)
-        self._edit(name)
-        self._focus_editor()
-
     def _focus_editor(self) -> None:
         if self.knob is None:
             return
