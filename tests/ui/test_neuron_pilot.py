@@ -371,3 +371,15 @@ async def test_plus_and_minus_zoom_the_time_axis(make_app):
         assert top.figure.xlim == (0.0, 50.0)
         await pilot.press("minus", "minus")
         assert top.figure.xlim == (0.0, 200.0)
+
+
+@pytest.mark.parametrize("size", [(200, 60), (80, 24)])
+async def test_the_editor_line_sits_right_below_the_rows(make_app, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot, app)
+        rows = app.query_one(ParamRows)
+        assert app.query_one("#param-editor").region.y == rows.region.bottom
+        fits = size[1] >= 40
+        assert (rows.region.height == rows.option_count) if fits else (rows.region.height < rows.option_count)
+        assert app.query_one(ParamPanel).region.contains_region(app.query_one("#param-help").region)

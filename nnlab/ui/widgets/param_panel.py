@@ -25,6 +25,8 @@ from nnlab.ui.messages import ParamsChanged
 NAME_WIDTH = 15
 VALUE_WIDTH = 9
 HINT = "Enter edits the knob, Enter applies, Esc returns"
+HELP_LINES = 3
+"""Most lines the help line below the editor takes."""
 
 
 def range_text(k: Knob, tp: Any) -> str:
@@ -89,7 +91,7 @@ class ParamRows(OptionList):
 
     DEFAULT_CSS = """
     ParamRows {
-        height: 1fr; border: none; padding: 0; background: transparent; scrollbar-size-vertical: 1;
+        height: auto; border: none; padding: 0; background: transparent; scrollbar-size-vertical: 1;
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     ParamRows:focus { border: none; background-tint: $foreground 5%; }
@@ -107,7 +109,7 @@ class ParamPanel(Widget):
     ParamPanel #param-choice { width: 1fr; }
     ParamPanel #param-input.-invalid { background: $error 30%; }
     ParamPanel .-off { display: none; }
-    ParamPanel > #param-help { height: auto; max-height: 3; color: $text-muted; }
+    ParamPanel > #param-help { height: auto; color: $text-muted; }
     ParamPanel > #param-help.-error { color: $error; }
     """
 
@@ -132,7 +134,13 @@ class ParamPanel(Widget):
             yield Input("", compact=True, id="param-input")
             yield Select([("-", "-")], value="-", allow_blank=False, compact=True, id="param-choice",
                          classes="-off")
-        yield Static(HINT, id="param-help", markup=False)
+        help_line = Static(HINT, id="param-help", markup=False)
+        help_line.styles.max_height = HELP_LINES
+        yield help_line
+
+    def on_resize(self) -> None:
+        """The rows take what the editor and the longest help leave, so the editor sits right below them."""
+        self.query_one(ParamRows).styles.max_height = max(1, self.content_size.height - 1 - HELP_LINES)
 
     def on_mount(self) -> None:
         rows = self.query_one(ParamRows)
