@@ -29,6 +29,7 @@ class NNLabApp(App[None]):
     ]
     CSS = """
     TabbedContent, TabPane { height: 1fr; padding: 0; }
+    Footer FooterKey.-command-palette { margin-right: 0; padding-right: 1; }
     """
 
     def __init__(self, scenario: Scenario, open_first: str = "", access: ClassAccess | None = None) -> None:

@@ -52,3 +52,15 @@ async def test_v_on_a_lab_with_one_view_says_so(make_app):
         await pilot.press("v")
         assert lab.view == before
         assert any("only view" in n.message for n in app._notifications)
+
+
+async def test_the_palette_key_covers_the_footers_last_column(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("3")
+        await pilot.pause()
+        footer = app.screen.query_one("Footer")
+        palette = footer.query_one("FooterKey.-command-palette")
+        assert footer.virtual_size.width > footer.size.width
+        assert palette.region.right == footer.region.right
