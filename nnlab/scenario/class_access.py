@@ -104,10 +104,10 @@ class ClassAccess:
 
     def shown(self, path: Path) -> str:
         """A path as the student names it: `~/x.toml` for their saves, relative in the class folder."""
-        if path.resolve().is_relative_to(self.saves):
-            return MINE + path.resolve().relative_to(self.saves).as_posix()
-        if self.scenarios is not None and path.resolve().is_relative_to(self.scenarios):
-            return path.resolve().relative_to(self.scenarios).as_posix()
+        resolved = path.resolve()
+        for root, prefix in ((self.saves, MINE), (self.scenarios, "")):
+            if root is not None and resolved.is_relative_to(root):
+                return prefix + resolved.relative_to(root).as_posix()
         return path.name
 
 

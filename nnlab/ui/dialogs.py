@@ -114,7 +114,7 @@ class OpenScenario(ModalScreen[Scenario | None]):
             self.app.call_from_thread(self._problems, exc)
 
     def _problems(self, exc: ScenarioError) -> None:
-        self.query_one("#problems", Static).update("\n".join(str(p) for p in exc.problems))
+        self.query_one("#problems", Static).update(str(exc))
 
     def _listing(self, ref: str, urls: list[str]) -> None:
         options = self.query_one("#bundled", OptionList)
@@ -166,7 +166,7 @@ class SaveScenario(ModalScreen[Path | None]):
             try:
                 path = self.access.save_path(event.value)
             except ScenarioError as exc:
-                self.query_one("#problems", Static).update("\n".join(str(p) for p in exc.problems))
+                self.query_one("#problems", Static).update(str(exc))
                 return
         else:
             path = Path(event.value.strip()).expanduser()

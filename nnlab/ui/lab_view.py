@@ -196,7 +196,7 @@ class LabView(Widget, can_focus=True):
         self.view = self.initial_view()
         self.window = None
         self.level = self._initial_level()
-        self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
+        self.query_one(ParamPanel).load(self.params)
         self._set_error("")
         self._prepare(self.params, self.seed)
 
@@ -402,7 +402,7 @@ class LabView(Widget, can_focus=True):
                     self.model.set_params(self.params)
                     if not self.running:
                         self.frame = self.model.frame()
-                self.run_worker(self.query_one(ParamPanel).load(self.params), group="panel")
+                self.query_one(ParamPanel).load(self.params)
         if self.frame is not None:
             self.show_frame(self.frame)
         self.notify(f"view: {self.view}", timeout=1.5)
@@ -431,7 +431,7 @@ class LabView(Widget, can_focus=True):
         if structural:
             self._stop_run()
             if type(new) is not type(old):
-                self.run_worker(self.query_one(ParamPanel).load(new), group="panel")
+                self.query_one(ParamPanel).load(new)
             self.view = self.initial_view()
             self._prepare(new, self.seed)
             self.notify("the model was rebuilt with the new parameters", timeout=2)

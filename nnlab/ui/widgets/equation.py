@@ -26,10 +26,11 @@ class EquationPane(Static):
         kept, height = self._fitting(lines)
         self._kept = kept
         text = Text()
+        rule_shown = len(kept) == len(lines)
         for k, line in enumerate(kept):
             if k:
                 text.append("\n")
-            text.append(line, style="bold" if line is lines[0] else "")
+            text.append(line, style="bold" if k == 0 and rule_shown else "")
         self.update(text, layout=height != self.content_size.height)
 
     def _fitting(self, lines: tuple[str, ...]) -> tuple[tuple[str, ...], int]:

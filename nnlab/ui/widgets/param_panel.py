@@ -9,7 +9,8 @@ expected. Knobs that have no effect with the present settings are left out.
 from __future__ import annotations
 
 import tomllib
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -161,13 +162,12 @@ class ParamPanel(Widget):
         """Rows for `self.params`, the highlight kept on the same knob where it is still shown."""
         rows = self.query_one(ParamRows)
         options = self._options(self.params)
-        shown = [o.id for o in rows.options]
-        if shown == [o.id for o in options]:
+        ids = [o.id for o in options]
+        if [o.id for o in rows.options] == ids:
             for option in options:
                 rows.replace_option_prompt(option.id, option.prompt)
             return
         rows.set_options(options)
-        ids = [o.id for o in options]
         if ids:
             rows.highlighted = ids.index(self.knob) if self.knob in ids else 0
 
@@ -178,29 +178,36 @@ class ParamPanel(Widget):
     def _edit(self, name: str | None) -> None:
         """Put knob `name` in the editor line, with its present value."""
         self.knob = name
-        field = self.query_one("#param-input", Input)
-        choice = self.query_one("#param-choice", Select)
         if name is None:
             return
         k, tp = self._knob(name)
         value = getattr(self.params, name)
-        self.query_one("#param-name", Label).update(name)
+        label = self.query_one("#param-name", Label)
+        field = self.query_one("#param-input", Input)
+        choice = self.query_one("#param-choice", Select)
+        label.update(name)
         options = choices_of(k, tp)
-        self._loading = True
-        try:
+        with self._quiet():
             if options:
                 choice.set_options([(value_text(c), c) for c in options])
                 choice.value = value
             else:
                 field.value = value_text(value)
                 field.remove_class("-invalid")
-            field.set_class(bool(options), "-off")
+            for widget in (label, field):
+                widget.set_class(bool(options), "-off")
             choice.set_class(not options, "-off")
-            self.query_one("#param-name", Label).set_class(bool(options), "-off")
-        finally:
-            self.call_after_refresh(self._done_loading)
         rng = range_text(k, tp)
         self._say(f"{name}: {k.doc}" + (f" {rng}" if rng else "") + (f" ({k.source})" if k.source else ""))
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Editor changes made here are the panel's own: their Changed messages are not the user's input."""
+        self._loading = True
+        try:
+            yield
+        finally:
+            self.call_after_refresh(self._done_loading)
 
     def _done_loading(self) -> None:
         self._loading = False
@@ -229,7 +236,7 @@ class ParamPanel(Widget):
             self._edit(event.option.id)
         self._focus_editor()
 
-    async def load(self, params: ParamsBase) -> None:
+    def load(self, params: ParamsBase) -> None:
         """Show `params`: new rows when the class changed, else new values."""
         self.params = params
         self._show_rows()
@@ -269,9 +276,8 @@ class ParamPanel(Widget):
         event.stop()
         name = self.knob
         if name is not None and self._apply(name, parse(event.value, self._knob(name)[1]), event.input):
-            self._loading = True
-            event.input.value = value_text(getattr(self.params, name))
-            self.call_after_refresh(self._done_loading)
+            with self._quiet():
+                event.input.value = value_text(getattr(self.params, name))
             self.post_message(self.Done())
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -296,9 +302,8 @@ class ParamPanel(Widget):
         if event.value == shown:
             return
         refused = event.input.has_class("-invalid")
-        self._loading = True
-        event.input.value = shown
-        self.call_after_refresh(self._done_loading)
+        with self._quiet():
+            event.input.value = shown
         event.input.remove_class("-invalid")
         what = "refused" if refused else "not applied (Enter applies)"
         self._say(f"{name}: {what}; it stays {shown}")
