@@ -290,10 +290,14 @@ async def test_keys_are_answered_while_kernels_compile(make_app, monkeypatch):
     monkeypatch.setattr(kernels, "warmup", slow)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.2)
+        status = app.query_one("#status", Static)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "preparing kernels" in str(status.render()):
+                break
         lab = app.lab()
         assert lab.model is None
-        assert "preparing kernels" in str(app.query_one("#status", Static).render())
+        assert "preparing kernels" in str(status.render())
         await pilot.press("n", "question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
