@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nnlab.core.equation import EquationLine
 from nnlab.core.knobs import ParamsBase
 
 
@@ -20,8 +21,9 @@ class Frame:
     """Steps of the smallest size taken since reset."""
     stage: str
     """What the last step did, in words."""
-    equation: tuple[str, ...] = ()
-    """The update in force, then the same with its current numbers substituted."""
+    equation: tuple[EquationLine, ...] = ()
+    """The update in force (text), then the same with its current numbers substituted (`Line`s of
+    `Calc`s that a test re-evaluates; see `nnlab.core.equation`)."""
     values: tuple[tuple[str, str, str], ...] = ()
     """Inspector rows: (name, value now, change in the last step)."""
     data: dict[str, Any] = field(default_factory=dict)

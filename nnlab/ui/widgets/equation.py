@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from nnlab.core.equation import EquationLine, lines_text
+
 
 class EquationPane(Static):
     """Shows a frame's equation lines; the first line is the rule, the rest carry the numbers.
@@ -20,8 +22,10 @@ class EquationPane(Static):
     _lines: tuple[str, ...] = ()
     _kept: tuple[str, ...] = ()
 
-    def show(self, lines: tuple[str, ...]) -> None:
-        """Display `lines` (the first one emphasised); a layout pass only when the pane's height changes."""
+    def show(self, equation: tuple[EquationLine, ...]) -> None:
+        """Display a frame's equation lines (the first one emphasised); a layout pass only when the pane's
+        height changes."""
+        lines = lines_text(equation)
         self._lines = lines
         kept, height = self._fitting(lines)
         self._kept = kept
