@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownFence
 
 from nnlab.scenario import Scenario
 
@@ -30,6 +35,66 @@ KEYS = """
 """
 
 
+HANGING = 4
+"""Columns a code line's continuation is indented by, under the line it continues."""
+
+
+def wrap_code(code: str, width: int, console: Console) -> list[str]:
+    """The lines of `code` folded at `width` columns between words, each continuation indented by HANGING
+    beyond its line's own indent; every character of `code` stays (only the spaces at a fold go)."""
+    out: list[str] = []
+    for line in code.splitlines() or [""]:
+        indent = len(line) - len(line.lstrip(" "))
+        if len(line) <= width:
+            out.append(line)
+            continue
+        hang = min(indent + HANGING, max(width // 2, 0))
+        first, *rest = Text(line).wrap(console, width)
+        out.append(first.plain.rstrip())
+        tail = " ".join(part.plain.strip() for part in rest)
+        for part in Text(tail).wrap(console, max(width - hang, 1)):
+            out.append(" " * hang + part.plain.strip())
+    return out
+
+
+class CodeLines(Widget):
+    """A code block's text folded at the widget's width, so no character lies beyond the right edge."""
+
+    DEFAULT_CSS = """
+    CodeLines { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max((len(line) for line in self.code.splitlines()), default=0)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(wrap_code(self.code, width, self.app.console))
+
+    def render(self) -> Text:
+        return Text("\n".join(wrap_code(self.code, self.content_size.width, self.app.console)), no_wrap=True)
+
+
+class WrappedFence(MarkdownFence):
+    """A Markdown code block that folds its long lines (Textual's scroll sideways, with no key to do it)."""
+
+    DEFAULT_CSS = """
+    WrappedFence { overflow-x: hidden; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield CodeLines(self.code)
+
+
+class HelpMarkdown(Markdown):
+    """Markdown whose code blocks (the equations) fold at the help's width."""
+
+    BLOCKS = {**Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
+
+
 class HelpScreen(ModalScreen[None]):
     """Help for the lab on top of the lab; escape, q or ? closes it."""
 
@@ -37,9 +102,9 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; background: $surface;
+    HelpScreen > VerticalScroll { width: 90%; min-width: 40; max-width: 110; height: 90%; background: $surface;
                                   border: round $primary; padding: 0 1; }
-    HelpScreen Markdown { height: auto; }
+    HelpScreen HelpMarkdown { height: auto; padding: 0 1; }
     """
 
     def __init__(self, lab_help: str, scenario: Scenario) -> None:
@@ -55,7 +120,7 @@ class HelpScreen(ModalScreen[None]):
                 about += f"*{self.scenario.lecture}*\n\n"
             about += self.scenario.about.strip() + "\n\n"
         with VerticalScroll():
-            yield Markdown(about + self.lab_help + "\n" + KEYS)
+            yield HelpMarkdown(about + self.lab_help + "\n" + KEYS)
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
