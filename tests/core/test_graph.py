@@ -9,6 +9,7 @@ import pytest
 
 from nnlab.core.backprop.graph import GraphModel, GraphParams
 from nnlab.core.backprop.graph_presets import PRESETS, forward
+from nnlab.core.equation import false_calcs, lines_text
 from nnlab.core.knobs import ParamError
 
 
@@ -124,7 +125,9 @@ def test_backward_equation_shows_local_gradient_times_upstream():
     m.step(1)
     m.step(0)
     f = m.step(0)
-    assert f.equation == ("d(1/a)/da = -1/a^2 = -0.5344", "grad[a] += -0.5344 x 1.0000 = -0.5344")
+    assert lines_text(f.equation) == ("d(1/a)/da = -1/a^2 = (-1)/1.3679^2 = -0.5344",
+                                      "grad[a] += (-0.5344) * 1.0000 = -0.5344")
+    assert not false_calcs(f.equation)
     assert f.values[0] == ("f", "0.7311", "grad 1.0000") and f.data["current"] == m.out
 
 

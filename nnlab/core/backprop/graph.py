@@ -25,6 +25,8 @@ import numpy as np
 from nnlab.core.backprop.graph_ops import OPS, node_value
 from nnlab.core.backprop.graph_presets import PRESETS
 from nnlab.core.backprop.params import mode_knob
+from nnlab.core.backprop.terms import plus
+from nnlab.core.equation import Calc, EquationLine, Expr, Line, Num, line_text
 from nnlab.core.knobs import ParamError, ParamsBase, knob
 from nnlab.core.lab import Frame
 
@@ -70,21 +72,21 @@ def _max_text(p: list[str], i: int, larger: bool) -> str:
     return f"1 ({p[i]} is the larger)" if larger else f"0 ({other} is the larger)"
 
 
+def _fmt(v: float) -> str:
+    """Four decimals, or four significant digits for very small and very large numbers."""
+    return ".4f" if v == 0 or 1e-3 <= abs(v) < 1e5 else ".4g"
+
+
 def _f(v: float | None) -> str:
-    if v is None:
-        return "·"
-    if v == 0 or 1e-3 <= abs(v) < 1e5:
-        return f"{v:.4f}"
-    return f"{v:.4g}"
+    return "·" if v is None else format(v, _fmt(v))
 
 
-def _sub(v: float, op: str = "") -> str:
-    """A number put into a formula: negative ones in brackets, except as a function's argument."""
-    return f"({_f(v)})" if v < 0 and op not in FUNCTIONS else _f(v)
+def _num(v: float) -> Num:
+    return Num(v, _fmt(v))
 
 
-FUNCTIONS = ("exp", "log", "sin", "sigmoid", "max")
-"""Operations written f(a): their arguments need no brackets."""
+def _calc(lhs: str, expr: Expr, result: float) -> Calc:
+    return Calc(lhs, expr, result, _fmt(result))
 
 
 class GraphModel:
@@ -116,7 +118,7 @@ class GraphModel:
         self.hist_grad: list[list[float]] = []
         self.step_count = 0
         self.stage = "start: the leaves hold their values; n computes the first operation"
-        self.equation: tuple[str, ...] = ()
+        self.equation: tuple[EquationLine, ...] = ()
         self.message = ""
         self.blowup = ""
 
@@ -154,9 +156,12 @@ class GraphModel:
         self.value[i] = node_value(node, a)
         op = OPS[node.op]
         names = [self.nodes[p].name for p in node.parents]
-        text = f"{node.name} = {op.label([_sub(v, node.op) for v in a], node.c)} = {_f(self.value[i])}"
-        self.equation = (f"{node.name} = {op.label(names, node.c)}", text)
-        self.log[i] = text
+        formula = f"{node.name} = {op.label(names, node.c)}"
+        expr = op.expr([_num(v) for v in a], node.c)
+        line = (Line(_calc(f"{node.name} =", expr, self.value[i])) if expr is not None
+                else Line(f"{formula} = ", _num(self.value[i])))
+        self.equation = (formula, line)
+        self.log[i] = line_text(line)
         self.cursor += 1
         self.current = i
         self.stage = f"forward: {node.name} = {op.label(names, node.c)}"
@@ -166,11 +171,12 @@ class GraphModel:
         name = self.nodes[self.out].name
         self.fresh = [None] * len(self.nodes)
         self.fresh[self.out] = 1.0
-        self.grad[self.out] = (self.grad[self.out] or 0.0) + 1.0
+        before = self.grad[self.out]
+        self.grad[self.out] = (before or 0.0) + 1.0
         self.phase, self.cursor, self.current = "backward", 0, self.out
         text = f"d{name}/d{name} = 1"
-        self.equation = (f"seed: {text}",) + ((f"grad[{name}] = {_f(self.grad[self.out])} (accumulated)",)
-                                              if self.grad[self.out] != 1.0 else ())
+        self.equation = (f"seed: {text}",) + ((Line(_calc(f"grad[{name}] =", _num(before) + 1, self.grad[self.out]),
+                                                    "   (accumulated)"),) if before is not None else ())
         self.log = {}
         self.stage = f"backward: seed d{name}/d{name} = 1"
 
@@ -181,26 +187,25 @@ class GraphModel:
         a = [self.value[p] for p in node.parents]
         names = [self.nodes[p].name for p in node.parents]
         up = self.fresh[i] or 0.0
-        lines: list[str] = []
-        done: list[str] = []
+        lines: list[EquationLine] = []
+        done: list[Line] = []
+        nums = [_num(v) for v in a]
         for k, p in enumerate(node.parents):
             local = op.local(a, self.value[i], node.c, k)
-            if node.op == "max":
-                dtext = _max_text(names, k, local == 1.0)
-            else:
-                dtext = op.dtext(names, node.name, node.c, k)
-                dtext = dtext if dtext == _f(local) or dtext in ("1", "-1") else f"{dtext} = {_f(local)}"
             contrib = local * up
             before = self.grad[p]
             self.fresh[p] = (self.fresh[p] or 0.0) + contrib
             self.grad[p] = (before or 0.0) + contrib
             pname = self.nodes[p].name
-            total = "" if before is None else f" (now {_f(self.grad[p])})"
-            lines.append(f"d({op.label(names, node.c)})/d{pname} = {dtext}")
-            done.append(f"grad[{pname}] += {_f(local)} x {_f(up)} = {_f(contrib)}{total}")
+            lines.append(self._local_line(i, names, nums, k, local))
+            parts: list[str | Calc] = [_calc(f"grad[{pname}] +=", _num(local) * _num(up), contrib)]
+            if before is not None:
+                parts += [";  ", _calc(f"now grad[{pname}] =", plus(_num(before), contrib, _fmt(contrib)),
+                                            self.grad[p])]
+            done.append(Line(*parts))
             self._guard(self.grad[p], pname)
         self.equation = tuple(x for pair in zip(lines, done) for x in pair)
-        self.log[i] = "   ".join(done)
+        self.log[i] = "   ".join(line_text(x) for x in done)
         self.cursor += 1
         self.current = i
         self.stage = f"backward: {node.name} passes grad {_f(up)} to " + ", ".join(dict.fromkeys(names))
@@ -210,6 +215,22 @@ class GraphModel:
             self.hist_value.append([np.nan if v is None else v for v in self.value])
             self.hist_grad.append([np.nan if g is None else g for g in self.grad])
             self.stage += f"; pass {self.passes} done: {self.nodes[self.out].name} = {_f(self.value[self.out])}"
+
+    def _local_line(self, i: int, names: list[str], nums: list[Num], k: int, local: float) -> EquationLine:
+        """d(node i)/d(its input k): a rule when it is a constant, else with its number (a calculation where it
+        is one)."""
+        node = self.nodes[i]
+        op = OPS[node.op]
+        head = f"d({op.label(names, node.c)})/d{names[k]} = "
+        if node.op == "max":
+            return head + _max_text(names, k, local == 1.0)
+        dtext = op.dtext(names, node.name, node.c, k)
+        expr = op.dexpr(nums, _num(self.value[i]), node.c, k)
+        if expr is not None:
+            return Line(_calc(head + dtext + " =", expr, local))
+        if dtext in ("1", "-1") or dtext == f"{node.c:g}":
+            return head + dtext
+        return Line(head + dtext + " = ", _num(local))
 
     def _new_pass(self) -> None:
         leaves = set(self.preset.leaves)
@@ -272,8 +293,8 @@ class GraphModel:
             if node.param:
                 v, g = self.value[i], self.grad[i] or 0.0
                 self.value[i] = v - lr * g
-                lines.append(f"{node.name} <- {node.name} - lr grad = {_f(v)} - {lr:g} x {_sub(g)} = "
-                             f"{_f(self.value[i])}")
+                lines.append(Line(_calc(f"{node.name} <- {node.name} - lr grad =", _num(v) - Num(lr, "g") * _num(g),
+                                        self.value[i])))
                 self._guard(self.value[i], node.name)
         self._new_pass()
         self.step_count += 1

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.backprop.params import mode_knob
+from nnlab.core.backprop.terms import dot, plus
 from nnlab.core.data.toy import GATES
+from nnlab.core.equation import Calc, EquationLine, Line, Num
 from nnlab.core.knobs import ParamError, ParamsBase, knob
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 
@@ -146,10 +148,6 @@ def _vec(v: np.ndarray | tuple[float, ...]) -> str:
 
 def _num(v: float) -> str:
     return f"{v:.4g}"
-
-
-def _plus(v: float) -> str:
-    return f"- {-v:.4g}" if v < 0 else f"+ {v:.4g}"
 
 
 def _errors(k: int) -> str:
@@ -301,20 +299,23 @@ class PerceptronModel:
         return (f"epoch {L['epoch']}, input {_vec(L['x'])}: " +
                 ("correct, no update" if L["e"] == 0 else f"E = {L['e']:+d}, w and b updated"))
 
-    def _equation(self) -> tuple[str, ...]:
+    def _equation(self) -> tuple[EquationLine, ...]:
         L = self.last
         printed = self.params.bias_rule == "printed"
         if L is None:
             return ("z = w.x + b -> y = 1 if z >= 0 else 0", "E = t - y", "w <- w + eta E x",
                     "b <- b + eta E t   (as printed, erratum E4)" if printed else "b <- b + eta E")
-        terms = " ".join(f"{_plus(a)}*{_num(c)}" for a, c in zip(L["w0"], L["x"])).removeprefix("+ ")
-        eta, e = _num(L["lr"]), f"({L['e']})" if L["e"] < 0 else str(L["e"])
-        b_rule = (f"b <- b + eta E t = {_num(L['b0'])} + {eta}*{e}*{L['t']} = {_num(L['b'])}" if L["rule"] == "printed"
-                  else f"b <- b + eta E = {_num(L['b0'])} + {eta}*{e} = {_num(L['b'])}")
-        return (f"z = w.x + b = {terms} {_plus(L['b0'])} = {_num(L['z'])} -> y = {L['y']}",
-                f"E = t - y = {L['t']} - {L['y']} = {L['e']}",
-                f"w <- w + eta E x = {_vec(L['w0'])} + {eta}*{e}*{_vec(L['x'])} = {_vec(L['w'])}",
-                b_rule)
+        eta, e, t = Num(L["lr"], "g"), Num(L["e"], "g"), Num(L["t"], "g")
+        z = plus(dot(L["w0"], L["x"], shown=len(L["x"]), fmt="g"), L["b0"], "g")
+        step = eta * e * t if L["rule"] == "printed" else eta * e
+        w_parts: list[str | Calc] = ["w <- w + eta E x:  "]
+        for k, (w0, x, w) in enumerate(zip(L["w0"], L["x"], L["w"])):
+            w_parts += [";  " if k else "", Calc(f"w{k + 1} <-", Num(w0, "g") + eta * e * Num(x, "g"), w, "g")]
+        return (Line(Calc("z = w.x + b =", z, L["z"], "g"), " -> y = ", Num(L["y"], "g")),
+                Line(Calc("E = t - y =", t - Num(L["y"], "g"), L["e"], "g")),
+                Line(*w_parts),
+                Line(Calc("b <- b + eta E t =" if L["rule"] == "printed" else "b <- b + eta E =",
+                          Num(L["b0"], "g") + step, L["b"], "g")))
 
     def _values(self) -> tuple[tuple[str, str, str], ...]:
         L = self.last
