@@ -11,10 +11,14 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 COMMANDS = ("run", "check", "list", "new", "warmup", "serve")
+MEMORY_ENV = "NNLAB_MEMORY_LIMIT_MB"
+BLOWUP_EXIT = 3
+"""Exit status of a run that stopped on a numerical blow-up (its outputs are still written)."""
 
 USAGE = """\
 nnlab [SCENARIO]                  open the lab (default: the neuron lab on neuron_hh_spike)
@@ -78,12 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ns = _parser(command).parse_args(rest)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if not sys.warnoptions:
+        warnings.simplefilter("ignore")
     try:
         return {"run": cmd_run, "check": cmd_check, "list": cmd_list, "new": cmd_new, "warmup": cmd_warmup,
                 "serve": cmd_serve, "": cmd_app}[command](ns)
     except KeyboardInterrupt:
         print("nnlab: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{f'nnlab {command}'.strip()}: out of memory: lower the sizes of the scenario (or set {MEMORY_ENV} "
+              "below the memory free, so that such a scenario is refused before it starts)", file=sys.stderr)
+        return 1
 
 
 def _problems(exc: Any) -> int:
@@ -210,9 +220,12 @@ def _jsonable(v: Any) -> Any:
 def cmd_run(ns: argparse.Namespace) -> int:
     from nnlab.remote import load_any
     from nnlab.scenario import ScenarioError
+    from nnlab.scenario.loader import check_memory
 
     try:
         scenario = load_any(ns.scenario, ns.overrides)
+        if ns.steps:
+            check_memory(scenario, ns.steps)
     except ScenarioError as exc:
         return _problems(exc)
     if ns.steps is not None and ns.steps < 0:
@@ -234,11 +247,18 @@ def cmd_run(ns: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"{scenario.source}: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:
+        return _out_of_memory(scenario, "building the model")
     steps = ns.steps if ns.steps is not None else default_steps(scenario, model)
-    result = run(model, steps)
-    if model.blowup:
-        print(f"{scenario.source}: {model.blowup}", file=sys.stderr)
-        return 1
+    try:
+        result = run(model, steps)
+    except MemoryError:
+        return _out_of_memory(scenario, "running")
+    blowup = model.blowup
+    if blowup:
+        kept = f"traces in {ns.out} and the metrics" if ns.out else "metrics"
+        print(f"{scenario.source}: stopped after {result.steps} of {steps} steps: {blowup.rstrip('.')}. The "
+              f"{kept} stop at the last good state (step {result.steps}).", file=sys.stderr)
     metrics = _jsonable(model.metrics())
     if ns.out:
         import numpy as np
@@ -250,16 +270,23 @@ def cmd_run(ns: argparse.Namespace) -> int:
         write_atomic(Path(ns.out).expanduser(), buf.getvalue())
     if ns.json:
         print(json.dumps({"lab": scenario.lab, "title": scenario.title, "seed": scenario.seed,
-                          "steps": result.steps, "metrics": metrics}))
+                          "steps": result.steps, "blowup": blowup or None, "metrics": metrics}))
     else:
-        print(f"{scenario.title} ({scenario.lab}, seed {scenario.seed}): {result.steps} steps")
+        print(f"{scenario.title} ({scenario.lab}, seed {scenario.seed}): {result.steps} steps"
+              + (" (stopped on a blow-up)" if blowup else ""))
         for key, value in metrics.items():
             if isinstance(value, list):
                 value = f"[{len(value)} values]"
             print(f"  {key}: {value}")
         if ns.out:
             print(f"  traces written to {ns.out}")
-    return 0
+    return BLOWUP_EXIT if blowup else 0
+
+
+def _out_of_memory(scenario: Any, doing: str) -> int:
+    print(f"{scenario.source}: out of memory while {doing}: lower the sizes of the scenario (or set {MEMORY_ENV} "
+          "below the memory free, so that such a scenario is refused before it starts)", file=sys.stderr)
+    return 1
 
 
 def cmd_app(ns: argparse.Namespace) -> int:
@@ -275,8 +302,9 @@ def cmd_app(ns: argparse.Namespace) -> int:
     if access is not None:
         from nnlab.ui.app import NNLabApp
 
-        NNLabApp(load_any("neuron_hh_spike"), access=access).run()
-        return 0
+        app = NNLabApp(load_any("neuron_hh_spike"), access=access)
+        app.run()
+        return app.return_code or 0
 
     name = ns.scenario or "neuron_hh_spike"
     remote = parse_remote(name)
@@ -287,8 +315,9 @@ def cmd_app(ns: argparse.Namespace) -> int:
         return _problems(exc)
     from nnlab.ui.app import NNLabApp
 
-    NNLabApp(scenario, open_first=name if listing else "").run()
-    return 0
+    app = NNLabApp(scenario, open_first=name if listing else "")
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -41,10 +41,23 @@ def test_tuning_scenarios_report_inputs_and_rates(capsys):
     assert len(m["inputs"]) == len(m["rates_hz"]) == 5 and m["rates_hz"][0] == 0.0
 
 
-def test_blow_up_exits_1_with_the_cause(capsys):
-    assert main(["run", "neuron_hh_spike", "--set", "params.dt=0.5"]) == 1
-    err = capsys.readouterr().err
-    assert "too large" in err and "Traceback" not in err
+def test_blow_up_exits_3_with_the_cause_and_still_writes_the_traces_and_the_json(tmp_path, capsys):
+    out = tmp_path / "blown.npz"
+    assert main(["run", "neuron_hh_spike", "--set", "params.dt=0.5", "--json", "--out", str(out)]) == 3
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "too large" in err and "last good state" in err and str(out) in err
+    result = json.loads(captured.out)
+    assert "too large" in result["blowup"] and result["steps"] < 200
+    data = np.load(out)
+    assert len(data["t"]) == len(data["v"]) == result["steps"] + 1
+    assert np.isfinite(data["v"]).all() and np.isfinite(data["m"]).all()
+
+
+def test_a_finished_run_says_blowup_null(capsys):
+    assert main(["run", "neuron_hh_spike", "--json", "--steps", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["blowup"] is None
 
 
 def test_bad_out_path_is_refused_before_running(capsys, tmp_path):
@@ -119,9 +132,10 @@ def test_backprop_bad_data_file_is_one_line(tmp_path, capsys):
 def test_backprop_divergence_is_reported(capsys):
     assert main(["run", "backprop_universal_approx", "--set", "params.lr=90", "--set", "params.optimizer='sgd'",
                  "--set", "params.activation='relu'", "--set", "params.init='normal'",
-                 "--set", "params.init_scale=5"]) == 1
-    err = capsys.readouterr().err
-    assert "too large" in err and "Traceback" not in err
+                 "--set", "params.init_scale=5"]) == 3
+    captured = capsys.readouterr()
+    assert "too large" in captured.err and "Traceback" not in captured.err
+    assert "stopped on a blow-up" in captured.out
 
 
 def test_som_json_metrics_npz_arrays_and_bad_input(tmp_path, capsys):
@@ -137,3 +151,66 @@ def test_som_json_metrics_npz_arrays_and_bad_input(tmp_path, capsys):
         assert main(args) == 1
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+def test_memory_error_anywhere_in_run_is_one_line_and_exit_1(monkeypatch, capsys):
+    import nnlab.core.runner
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(nnlab.core.runner, "run", out_of_memory)
+    assert main(["run", "neuron_hh_spike", "--steps", "5"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "out of memory" in err and "NNLAB_MEMORY_LIMIT_MB" in err
+
+
+def test_a_parameter_set_too_big_for_memory_is_refused_naming_the_knob(monkeypatch, capsys):
+    monkeypatch.setenv("NNLAB_MEMORY_LIMIT_MB", "1000")
+    for command in (["run"], ["check"]):
+        args = command + ["rbm_boltzmann_temperature"] + (["--set", "params.samples=100000000"]
+                                                          if command == ["run"] else [])
+        code = main(args)
+        err = capsys.readouterr().err.strip()
+        if command == ["check"]:
+            assert code == 0
+            continue
+        assert code == 1 and len(err.splitlines()) == 1
+        assert "params.samples" in err and "lower samples" in err and "1,000 MB" in err
+        assert "NNLAB_MEMORY_LIMIT_MB" in err
+
+
+def test_steps_given_on_the_command_line_count_towards_the_memory_guard(monkeypatch, capsys):
+    monkeypatch.setenv("NNLAB_MEMORY_LIMIT_MB", "50")
+    assert main(["run", "neuron_hh_spike", "--steps", "100000000"]) == 1
+    err = capsys.readouterr().err
+    assert "run.duration" in err and "dt" in err
+
+
+@pytest.mark.parametrize("knob, value", [("v_in", "3"), ("tau_m", "0.01"), ("duration", "0.1")])
+def test_a_bare_knob_name_is_accepted_when_unambiguous(knob, value, capsys):
+    assert main(["run", "neuron_lif_constant", "--set", f"{knob}={value}", "--steps", "5", "--json"]) == 0
+
+
+def test_an_unknown_bare_name_names_the_params_and_run_forms(capsys):
+    assert main(["run", "neuron_lif_constant", "--set", "v_inn=3"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "--set v_inn" in err and "params.NAME" in err and "run.NAME" in err and '"params.v_in"' in err
+
+
+def test_a_value_that_is_not_toml_is_reported_as_typed(capsys):
+    for key in ("params.layers", "layers"):
+        assert main(["run", "backprop_xor", "--set", f"{key}=abc"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.endswith("--set params.layers: expected a list of whole numbers in [1, 4096], found abc"), err
+
+
+def test_check_of_an_ssh_address_prints_one_line_and_no_library_warning(tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "NNLAB_SSH_TIMEOUT": "5"}
+    for flags in ([], ["-W", "default"]):
+        out = subprocess.run([sys.executable, *flags, "-m", "nnlab", "check", "ssh://nobody@127.0.0.1:1/x.toml"],
+                             capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 1
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert "Warning" not in out.stderr and "127.0.0.1" in out.stderr

@@ -3,8 +3,14 @@ reference is opened), so local use never loads it."""
 
 from __future__ import annotations
 
+import warnings
+
 from nnlab.remote.address import RemoteRef, parse_remote
 from nnlab.scenario import Scenario, load
+
+# asyncssh 2.24 still names DSA types that cryptography 51 deprecates, and every module of this package
+# that imports asyncssh is imported after this one: its warnings are for its maintainers, not our users.
+warnings.filterwarnings("ignore", module=r"asyncssh(\.|$)")
 
 
 def load_any(ref: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

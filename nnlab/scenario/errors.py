@@ -17,10 +17,13 @@ class Problem:
     """What was expected and what was found, with a "did you mean" when one fits."""
     line: int | None = None
     """1-based line of the key in the file, when known."""
+    via: str = ""
+    """"--set" when the value at fault came from the command line rather than the file."""
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        key = f"{self.via} {self.key}".strip()
+        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
 
 
 class ScenarioError(Exception):

@@ -10,16 +10,23 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from nnlab.core.knobs import ParamError, ParamsBase, check_value, knobs_of
+from nnlab.core.memory import LimitError, refusal
 from nnlab.core.registry import LABS, SCHEMA_VERSION
 from nnlab.scenario.bundled import bundled_path, bundled_names
 from nnlab.scenario.errors import Problem, ScenarioError
 from nnlab.scenario.scenario import RunSettings, Scenario
 
 TOP_KEYS = ("schema", "lab", "title", "lecture", "about", "seed", "params", "run")
+SELECTORS = ("model", "mode")
+"""Keys of `[params]` that pick the lab's Params class."""
 MAX_BYTES = 1 << 20
+MAX_DEPTH = 8
+"""Deepest nesting of lists and tables a scenario may use (the bundled ones use 2)."""
+INT64 = (-(1 << 63), (1 << 63) - 1)
+"""Range of a TOML integer."""
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -73,6 +80,39 @@ def check(ref: str) -> list[Problem]:
 def load_text(text: str, source: str = "<text>", name: str = "", overrides: list[str] | tuple[str, ...] = ()
               ) -> Scenario:
     """Validate scenario TOML text; `source` names it in messages."""
+    raw = _parse(text, source)
+    problems: list[Problem] = []
+    typed: dict[str, str | None] = {}
+    for item in overrides:
+        _apply_override(raw, item, source, problems, typed)
+    if problems:
+        raise ScenarioError(problems)
+    scenario = _validate(raw, text, source, name, problems, typed)
+    check_memory(scenario, text=text, typed=typed)
+    return scenario
+
+
+def check_memory(scenario: Scenario, steps: int | None = None, text: str = "",
+                 typed: dict[str, str | None] | None = None) -> None:
+    """Raise ScenarioError when the arrays of the scenario's model, run for `steps` steps (default: the
+    scenario's run), would not fit in memory (`nnlab.core.memory`), naming the knobs to change."""
+    try:
+        refused = refusal(scenario.params, scenario.duration(), steps or scenario.run.steps or None)
+    except LimitError as exc:
+        raise ScenarioError([Problem(scenario.source, "", str(exc))]) from None
+    if refused is None:
+        return
+    table, _, field = refused.key.partition(".")
+    if refused.key in (typed or {}):
+        problem = Problem(scenario.source, refused.key, refused.message(), via="--set")
+    else:
+        problem = Problem(scenario.source, refused.key, refused.message(), _Lines(text)(table, field))
+    raise ScenarioError([problem])
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    """The TOML table of `text`; every failure of tomllib (syntax, nesting too deep for its recursion, an
+    integer too long for Python to convert) becomes a Problem, and so does an integer beyond 64 bits."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -81,33 +121,148 @@ def load_text(text: str, source: str = "<text>", name: str = "", overrides: list
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         raise ScenarioError([Problem(source, "", f"expected valid TOML, found a syntax error: {msg}", line)]) from None
-    problems: list[Problem] = []
-    for item in overrides:
-        _apply_override(raw, item, problems)
+    except RecursionError:
+        key, line = _line_of(text, lambda s: s.count("[") + s.count("{"))
+        raise ScenarioError([Problem(source, key, f"expected lists and tables nested at most {MAX_DEPTH} deep, "
+                                     "found nesting too deep to read", line)]) from None
+    except ValueError:
+        def digits(line: str) -> int:
+            return max((len(d.replace("_", "")) for d in re.findall(r"[0-9_]+", line)), default=0)
+
+        key, line = _line_of(text, digits)
+        found = f"{digits(text.splitlines()[line - 1]):,}" if line else "thousands of"
+        raise ScenarioError([Problem(source, key, f"expected a whole number from -2^63 to 2^63 - 1, found one "
+                                     f"of {found} digits", line)]) from None
+    problems = []
+    for path, depth, value in _leaves(raw):
+        if depth > MAX_DEPTH:
+            problems.append(Problem(source, path.split(".")[0].split("[")[0], f"expected lists and tables nested "
+                                    f"at most {MAX_DEPTH} deep, found deeper nesting"))
+            break
+        if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+            table, _, field = path.rpartition(".")
+            problems.append(Problem(source, _clip(path), f"expected a whole number from -2^63 to 2^63 - 1 (TOML's "
+                                    f"range), found one of {len(str(abs(value)))} digits", _Lines(text)(table, field)))
     if problems:
         raise ScenarioError(problems)
-    return _validate(raw, text, source, name, problems)
+    return raw
 
 
-def _apply_override(raw: dict[str, Any], item: str, problems: list[Problem]) -> None:
-    key, sep, value_text = item.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        problems.append(Problem("--set", item, "expected KEY=VALUE, e.g. params.tau_m=0.01"))
-        return
+def _leaves(raw: dict[str, Any]) -> Iterator[tuple[str, int, Any]]:
+    """(dotted path, depth, value) of every value inside `raw`, walked without recursion (it may be deep)."""
+    stack: list[tuple[str, int, Any]] = [("", 0, raw)]
+    while stack:
+        path, depth, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), depth + 1, v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", depth + 1, v) for i, v in enumerate(value))
+        else:
+            yield path, depth, value
+
+
+def _line_of(text: str, score: Any) -> tuple[str, int | None]:
+    """(key, 1-based line) of the line of `text` that `score` rates highest, for failures tomllib gives no
+    line for; ("", None) when every line scores 0."""
+    best, best_no, best_line = 0, None, ""
+    for no, line in enumerate(text.splitlines(), start=1):
+        s = score(line)
+        if s > best:
+            best, best_no, best_line = s, no, line
+    m = re.match(r"\s*([A-Za-z0-9_\-.]+)\s*=", best_line)
+    return (m.group(1) if m else ""), best_no
+
+
+def _override_value(text: str) -> tuple[Any, bool]:
+    """(value, True) for TOML text such as 0.01, "hh" or [2, 3, 1]; (the text itself, False) for anything
+    else, so that `--set params.model=lif` needs no quotes."""
     try:
-        value = tomllib.loads(f"v = {value_text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = value_text.strip()
+        table = tomllib.loads(f"v = {text}")
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return text, False
+    if list(table) != ["v"]:
+        return text, False
+    return table["v"], True
+
+
+def _apply_override(raw: dict[str, Any], item: str, source: str, problems: list[Problem],
+                    typed: dict[str, str | None]) -> None:
+    key, sep, value_text = item.partition("=")
+    key, value_text = key.strip(), value_text.strip()
+    if not sep or not key:
+        problems.append(Problem(source, _clip(item), "expected KEY=VALUE, e.g. params.tau_m=0.01", via="--set"))
+        return
     parts = key.split(".")
+    if any(not part.strip() for part in parts):
+        problems.append(Problem(source, _clip(key), "expected a key such as params.tau_m or run.duration, found an "
+                                "empty part", via="--set"))
+        return
+    parts = [part.strip() for part in parts]
+    if len(parts) == 1 and key not in TOP_KEYS:
+        home = _home_of(raw, key, source, problems)
+        if home is None:
+            return
+        parts = [home, key]
+    value, is_toml = _override_value(value_text)
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        problems.append(Problem(source, _clip(key), f"expected a whole number from -2^63 to 2^63 - 1, found one of "
+                                f"{len(str(abs(value)))} digits", via="--set"))
+        return
     table = raw
-    for part in parts[:-1]:
+    for i, part in enumerate(parts[:-1]):
         nxt = table.setdefault(part, {})
         if not isinstance(nxt, dict):
-            problems.append(Problem("--set", key, f"expected {part} to be a table, found a value"))
+            problems.append(Problem(source, _clip(key), f"expected {'.'.join(parts[:i + 1])} to be a table, found a "
+                                    "value", via="--set"))
             return
         table = nxt
     table[parts[-1]] = value
+    typed[".".join(parts)] = None if is_toml else value_text
+
+
+def _home_of(raw: dict[str, Any], key: str, source: str, problems: list[Problem]) -> str | None:
+    """"params" or "run" for a bare `--set` key that names a knob of exactly one of them; else a Problem."""
+    cls = _params_class_of(raw)
+    homes = [table for table, known in (("params", knobs_of(cls) if cls else {}), ("run", knobs_of(RunSettings)))
+             if key in known]
+    if len(homes) == 1:
+        return homes[0]
+    if homes:
+        problems.append(Problem(source, key, f"expected params.{key} or run.{key} ({key} names both), found {key}",
+                                via="--set"))
+        return None
+    names = {k: f"params.{k}" for k in (knobs_of(cls) if cls else {})} | {k: f"run.{k}" for k in knobs_of(RunSettings)}
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    hint = f' (did you mean "{names[close[0]]}"?)' if close else ""
+    owner = f"params.NAME ({_owner(cls)})" if cls else "params.NAME"
+    problems.append(Problem(source, _clip(key), f"expected {owner}, run.NAME or a top-level key ({', '.join(TOP_KEYS)}), "
+                            f"found an unknown key{hint}", via="--set"))
+    return None
+
+
+def _params_class_of(raw: dict[str, Any]) -> type[ParamsBase] | None:
+    """The Params class the lab and `[params]` table of `raw` select, or None when they select none."""
+    lab, table = raw.get("lab"), raw.get("params", {})
+    if not isinstance(lab, str) or lab not in LABS or not isinstance(table, dict):
+        return None
+    if _bad_selector(LABS[lab], table) is not None:
+        return None
+    try:
+        return LABS[lab].params_class(table)
+    except ParamError:
+        return None
+
+
+def _bad_selector(spec: Any, table: dict[str, Any]) -> tuple[str, str] | None:
+    """(key, expected) when the key that picks the Params class (`model`, `mode`) holds a value that is
+    not one of its choices; checked before `params_class` sees it (a list cannot be looked up)."""
+    default = spec.params_class({})
+    for selector in SELECTORS:
+        if selector in table and selector in knobs_of(default):
+            choices = knobs_of(default)[selector][1].choices
+            if not isinstance(table[selector], str) or table[selector] not in choices:
+                return selector, "one of " + _quoted(choices)
+    return None
 
 
 class _Lines:
@@ -130,21 +285,26 @@ class _Lines:
         return self.index.get((table, key))
 
 
-def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: list[Problem]) -> Scenario:
+def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: list[Problem],
+              typed: dict[str, str | None]) -> Scenario:
     lines = _Lines(text)
 
     def add(key: str, message: str, table: str = "", field: str | None = None) -> None:
-        problems.append(Problem(source, key, message, lines(table, field if field is not None else key)))
+        if any(k == key or k.startswith(key + ".") for k in typed):
+            problems.append(Problem(source, key, message, via="--set"))
+        else:
+            problems.append(Problem(source, key, message, lines(table, field if field is not None else key)))
 
     for key in raw:
         if key not in TOP_KEYS:
-            add(key, f"expected one of the keys {', '.join(TOP_KEYS)}, found an unknown key{did_you_mean(key, TOP_KEYS)}")
+            add(_clip(key), f"expected one of the keys {', '.join(TOP_KEYS)}, found an unknown key"
+                f"{did_you_mean(key, TOP_KEYS)}")
 
     schema = raw.get("schema")
     if schema is None:
         add("schema", f"expected `schema = {SCHEMA_VERSION}`, found no schema key")
     elif isinstance(schema, bool) or not isinstance(schema, int):
-        add("schema", f"expected a whole number, found {schema!r}")
+        add("schema", f"expected a whole number, found {_found(schema, typed.get('schema'))}")
     elif schema > SCHEMA_VERSION:
         add("schema", f"expected schema {SCHEMA_VERSION} or older (this nnlab reads up to {SCHEMA_VERSION}), "
                       f"found {schema}: the file needs a newer nnlab")
@@ -156,16 +316,17 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
     if lab is None:
         add("lab", f"expected the lab, one of {_quoted(LABS)}, found no lab key")
     elif not isinstance(lab, str) or lab not in LABS:
-        add("lab", f"expected one of {_quoted(LABS)}, found {lab!r}{did_you_mean(str(lab), list(LABS))}")
+        hint = did_you_mean(lab, list(LABS)) if isinstance(lab, str) else ""
+        add("lab", f"expected one of {_quoted(LABS)}, found {_found(lab, typed.get('lab'))}{hint}")
     else:
         spec = LABS[lab]
 
     for key in ("title", "lecture", "about"):
         if key in raw and not isinstance(raw[key], str):
-            add(key, f"expected a string, found {raw[key]!r}")
+            add(key, f"expected a string, found {_found(raw[key], typed.get(key))}")
     seed = raw.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        add("seed", f"expected a whole number 0 or more, found {seed!r}")
+        add("seed", f"expected a whole number 0 or more, found {_found(seed, typed.get('seed'))}")
         seed = 0
 
     params = None
@@ -173,24 +334,32 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
     if not isinstance(table, dict):
         add("params", "expected a [params] table, found a value")
     elif spec is not None:
-        try:
-            cls = spec.params_class(table)
-        except ParamError as exc:
-            add(f"params.{exc.name}", f"expected {exc.expected}, found {exc.found}", "params", exc.name)
+        bad = _bad_selector(spec, table)
+        if bad is not None:
+            key, expected = bad
+            value = table[key]
+            hint = did_you_mean(value, knobs_of(spec.params_class({}))[key][1].choices) if isinstance(value, str) else ""
+            add(f"params.{key}", f"expected {expected}, found {_found(value, typed.get(f'params.{key}'))}{hint}",
+                "params", key)
         else:
-            params = _build(cls, table, "params", add)
+            try:
+                cls = spec.params_class(table)
+            except ParamError as exc:
+                add(f"params.{exc.name}", f"expected {exc.expected}, found {_clip(exc.found)}", "params", exc.name)
+            else:
+                params = _build(cls, table, "params", add, typed)
 
     run = RunSettings()
     run_table = raw.get("run", {})
     if not isinstance(run_table, dict):
         add("run", "expected a [run] table, found a value")
     else:
-        built = _build(RunSettings, run_table, "run", add)
+        built = _build(RunSettings, run_table, "run", add, typed)
         if built is not None:
             run = built
             if params is not None and run.granularity and run.granularity not in params.step_levels():
                 levels = params.step_levels()
-                add("run.granularity", f"expected one of {_quoted(levels)}, found {run.granularity!r}"
+                add("run.granularity", f"expected one of {_quoted(levels)}, found {_found(run.granularity)}"
                     f"{did_you_mean(run.granularity, levels)}", "run", "granularity")
 
     if problems or params is None:
@@ -199,37 +368,63 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
                     about=raw.get("about", ""), seed=seed, name=name, source=source)
 
 
-def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any) -> ParamsBase | None:
+def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any, typed: dict[str, str | None]
+           ) -> ParamsBase | None:
     known = knobs_of(cls)
     values: dict[str, Any] = {}
     ok = True
     for key, value in table.items():
         if key not in known:
-            owner = _owner(cls, table) if prefix == "params" else f"a [{prefix}] key"
-            add(f"{prefix}.{key}", f"expected {owner}, found an unknown key"
+            owner = _owner(cls) if prefix == "params" else f"a [{prefix}] key"
+            add(f"{prefix}.{_clip(key)}", f"expected {owner}, found an unknown key"
                 f"{did_you_mean(key, list(known))}", prefix, key)
             ok = False
             continue
         try:
             values[key] = check_value(cls, key, value)
         except ParamError as exc:
-            add(f"{prefix}.{key}", f"expected {exc.expected}, found {exc.found}", prefix, key)
+            found = typed.get(f"{prefix}.{key}") or exc.found
+            add(f"{prefix}.{key}", f"expected {exc.expected}, found {_clip(found)}", prefix, key)
             ok = False
     if not ok:
         return None
     try:
         return cls(**values)
     except ParamError as exc:
-        add(f"{prefix}.{exc.name}", f"expected {exc.expected}, found {exc.found}", prefix, exc.name)
+        add(f"{prefix}.{exc.name}", f"expected {exc.expected}, found {_clip(exc.found)}", prefix, exc.name)
         return None
 
 
-def _owner(cls: type[ParamsBase], table: dict[str, Any]) -> str:
+def _owner(cls: type[ParamsBase]) -> str:
     """"a parameter of model "hh"" for labs whose Params class a key selects, else "a parameter"."""
-    for selector in ("model", "mode"):
+    for selector in SELECTORS:
         if selector in knobs_of(cls):
-            return f'a parameter of {selector} "{table.get(selector, getattr(cls(), selector))}"'
+            return f'a parameter of {selector} "{getattr(cls(), selector)}"'
     return "a parameter"
+
+
+def _found(value: Any, typed: str | None = None) -> str:
+    """A value as a message's "found" part: what the user typed on the command line, a short rendering of
+    a scalar, or the kind and size of a list or table (never its whole repr, which may be huge or deep)."""
+    if typed is not None:
+        return _clip(typed)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _clip(f'"{value}"')
+    if isinstance(value, (int, float)):
+        return _clip(f"{value:g}" if isinstance(value, float) else str(value))
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "a table"
+    return _clip(f"a {type(value).__name__} ({value})")
+
+
+def _clip(text: str, width: int = 60) -> str:
+    """`text` on one line, cut to `width` characters with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _quoted(items: Any) -> str:
