@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.geometry import Region
-
 from nnlab.ui.widgets.equation import EquationPane
 from nnlab.ui.widgets.inspector import Inspector
 
@@ -11,9 +9,11 @@ from .conftest import ready
 
 
 def text_of(widget) -> list[str]:
-    """The lines a person sees in `widget`."""
-    size = widget.region.size
-    return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, size.width, size.height))]
+    """The lines a person sees in `widget`'s region of the screen (its children and scrolling included,
+    its scrollbar left out)."""
+    region = widget.scrollable_content_region
+    strips = widget.screen._compositor.render_strips()[region.y:region.bottom]
+    return [strip.crop(region.x, region.right).text.rstrip() for strip in strips]
 
 
 async def test_the_equation_keeps_its_numbers_in_view_at_80x24(make_app):
@@ -64,3 +64,23 @@ async def test_the_palette_key_covers_the_footers_last_column(make_app):
         palette = footer.query_one("FooterKey.-command-palette")
         assert footer.virtual_size.width > footer.size.width
         assert palette.region.right == footer.region.right
+
+
+async def test_the_equation_shows_this_steps_numbers_and_scrolls_to_the_rule_at_80x24(make_app):
+    app = make_app("neuron_hh_spike")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        pane = app.query_one(EquationPane)
+        rule, *numbers = [str(line) for line in app.lab().frame.equation]
+        flat = lambda lines: " ".join(" ".join(lines).split())  # noqa: E731
+        assert " ".join(numbers[-1].split()) in flat(text_of(pane))
+        assert " ".join(rule.split()) not in flat(text_of(pane))
+        pane.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert flat(text_of(pane)).startswith(" ".join(rule.split())[:40])
+        await pilot.press("escape", "n")
+        await pilot.pause()
+        assert " ".join(str(app.lab().frame.equation[-1]).split()) in flat(text_of(pane))

@@ -3,58 +3,59 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from nnlab.core.equation import EquationLine, lines_text
 
 
-class EquationPane(Static):
+class EquationPane(VerticalScroll):
     """Shows a frame's equation lines; the first line is the rule, the rest carry the numbers.
 
-    When the lines do not fit the pane's largest height (a small terminal), the first ones give way:
-    the lines with this step's numbers come last and stay in view.
+    When the lines do not fit the pane's largest height (a small terminal), the pane scrolls: each frame
+    brings its last lines, the ones with this step's numbers, into view, and the rule above them is a
+    scroll away (the mouse wheel, or Tab to the pane and Up/Home; while the pane has the focus, frames
+    leave the scrolling to the keys).
     """
 
     DEFAULT_CSS = """
-    EquationPane { padding: 0 1; overflow-y: auto; }
+    EquationPane { height: auto; scrollbar-size-vertical: 1; }
+    EquationPane:focus { background-tint: $foreground 5%; }
+    EquationPane > Static { padding: 0 1; }
     """
 
-    _lines: tuple[str, ...] = ()
-    _kept: tuple[str, ...] = ()
+    _rows = -1
+    """Rows the lines took when last laid out: a layout pass only when that changes."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", markup=False)
 
     def show(self, equation: tuple[EquationLine, ...]) -> None:
-        """Display a frame's equation lines (the first one emphasised); a layout pass only when the pane's
-        height changes."""
+        """Display a frame's equation lines (the first one emphasised), scrolled to the last ones."""
         lines = lines_text(equation)
-        self._lines = lines
-        kept, height = self._fitting(lines)
-        self._kept = kept
         text = Text()
-        rule_shown = len(kept) == len(lines)
-        for k, line in enumerate(kept):
+        for k, line in enumerate(lines):
             if k:
                 text.append("\n")
-            text.append(line, style="bold" if k == 0 and rule_shown else "")
-        self.update(text, layout=height != self.content_size.height)
+            text.append(line, style="bold" if k == 0 else "")
+        body = self.query_one(Static)
+        rows = self._wrapped_rows(lines, body.content_size.width)
+        body.update(text, layout=rows != self._rows)
+        self._rows = rows
+        self._to_numbers()
 
-    def _fitting(self, lines: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
-        """The last of `lines` that fit the pane's largest height when wrapped at its width, and its height.
+    def _wrapped_rows(self, lines: tuple[str, ...], width: int) -> int:
+        """Rows the lines take wrapped at `width` (-1 before the first layout)."""
+        if width <= 0:
+            return -1
+        return sum(len(Text(line).wrap(self.app.console, width)) for line in lines)
 
-        Before the first layout the width is unknown: all lines, and -1 rows.
-        """
-        width = self.content_size.width
-        if width <= 0 or self.parent is None:
-            return lines, -1
-        rows = [len(Text(line).wrap(self.app.console, width)) for line in lines]
-        size, screen = self.parent.size, self.app.size
-        top, bottom = self.styles.max_height, self.styles.min_height
-        most = int(top.resolve(size, screen)) if top is not None else sum(rows)
-        least = int(bottom.resolve(size, screen)) if bottom is not None else 0
-        first = 0
-        while first < len(lines) - 1 and sum(rows[first:]) > most:
-            first += 1
-        return lines[first:], max(least, min(most, sum(rows[first:])))
+    def _to_numbers(self) -> None:
+        """Scroll to the end, where this step's numbers are, once the new content is laid out."""
+        if not self.has_focus:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def on_resize(self) -> None:
-        if self._lines and self._fitting(self._lines)[0] != self._kept:
-            self.show(self._lines)
+        self._rows = -1
+        self._to_numbers()
