@@ -221,7 +221,7 @@ def _som(p: SOMParams, duration: float, steps: int | None) -> list[Use]:
     rows = {"digits": DIGITS_ROWS, "words": 0, "file": 0}.get(p.dataset, p.n_samples)
     dim = dims.get(p.dataset, p.dim)
     units = p.rows * p.cols
-    return [Use(rows * (4 * dim + 4) * F8, f"{rows:,} samples of {dim} numbers (and their copies)",
+    return [Use(rows * (2 * dim + 2) * F8, f"{rows:,} samples of {dim} numbers (and their copies)",
                 ("params.n_samples",), "lower n_samples"),
             Use(units * (4 * dim + 24) * F8, f"the weights and lattice of {units:,} units",
                 ("params.rows", "params.cols"), "lower rows or cols")]

@@ -7,10 +7,9 @@ mean ...)`); `check` returns them all, `load` raises `ScenarioError` with them a
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from nnlab.core.knobs import ParamError, ParamsBase, check_value, knobs_of
 from nnlab.core.memory import LimitError, refusal
@@ -18,15 +17,13 @@ from nnlab.core.registry import LABS, SCHEMA_VERSION
 from nnlab.scenario.bundled import bundled_path, bundled_names
 from nnlab.scenario.errors import Problem, ScenarioError
 from nnlab.scenario.scenario import RunSettings, Scenario
+from nnlab.scenario.toml_text import INT64, Lines, clip, parse_toml
 
 TOP_KEYS = ("schema", "lab", "title", "lecture", "about", "seed", "params", "run")
 SELECTORS = ("model", "mode")
 """Keys of `[params]` that pick the lab's Params class."""
 MAX_BYTES = 1 << 20
-MAX_DEPTH = 8
-"""Deepest nesting of lists and tables a scenario may use (the bundled ones use 2)."""
-INT64 = (-(1 << 63), (1 << 63) - 1)
-"""Range of a TOML integer."""
+
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -80,7 +77,7 @@ def check(ref: str) -> list[Problem]:
 def load_text(text: str, source: str = "<text>", name: str = "", overrides: list[str] | tuple[str, ...] = ()
               ) -> Scenario:
     """Validate scenario TOML text; `source` names it in messages."""
-    raw = _parse(text, source)
+    raw = parse_toml(text, source)
     problems: list[Problem] = []
     typed: dict[str, str | None] = {}
     for item in overrides:
@@ -106,71 +103,8 @@ def check_memory(scenario: Scenario, steps: int | None = None, text: str = "",
     if refused.key in (typed or {}):
         problem = Problem(scenario.source, refused.key, refused.message(), via="--set")
     else:
-        problem = Problem(scenario.source, refused.key, refused.message(), _Lines(text)(table, field))
+        problem = Problem(scenario.source, refused.key, refused.message(), Lines(text)(table, field))
     raise ScenarioError([problem])
-
-
-def _parse(text: str, source: str) -> dict[str, Any]:
-    """The TOML table of `text`; every failure of tomllib (syntax, nesting too deep for its recursion, an
-    integer too long for Python to convert) becomes a Problem, and so does an integer beyond 64 bits."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        raise ScenarioError([Problem(source, "", f"expected valid TOML, found a syntax error: {msg}", line)]) from None
-    except RecursionError:
-        key, line = _line_of(text, lambda s: s.count("[") + s.count("{"))
-        raise ScenarioError([Problem(source, key, f"expected lists and tables nested at most {MAX_DEPTH} deep, "
-                                     "found nesting too deep to read", line)]) from None
-    except ValueError:
-        def digits(line: str) -> int:
-            return max((len(d.replace("_", "")) for d in re.findall(r"[0-9_]+", line)), default=0)
-
-        key, line = _line_of(text, digits)
-        found = f"{digits(text.splitlines()[line - 1]):,}" if line else "thousands of"
-        raise ScenarioError([Problem(source, key, f"expected a whole number from -2^63 to 2^63 - 1, found one "
-                                     f"of {found} digits", line)]) from None
-    problems = []
-    for path, depth, value in _leaves(raw):
-        if depth > MAX_DEPTH:
-            problems.append(Problem(source, path.split(".")[0].split("[")[0], f"expected lists and tables nested "
-                                    f"at most {MAX_DEPTH} deep, found deeper nesting"))
-            break
-        if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
-            table, _, field = path.rpartition(".")
-            problems.append(Problem(source, _clip(path), f"expected a whole number from -2^63 to 2^63 - 1 (TOML's "
-                                    f"range), found one of {len(str(abs(value)))} digits", _Lines(text)(table, field)))
-    if problems:
-        raise ScenarioError(problems)
-    return raw
-
-
-def _leaves(raw: dict[str, Any]) -> Iterator[tuple[str, int, Any]]:
-    """(dotted path, depth, value) of every value inside `raw`, walked without recursion (it may be deep)."""
-    stack: list[tuple[str, int, Any]] = [("", 0, raw)]
-    while stack:
-        path, depth, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), depth + 1, v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", depth + 1, v) for i, v in enumerate(value))
-        else:
-            yield path, depth, value
-
-
-def _line_of(text: str, score: Any) -> tuple[str, int | None]:
-    """(key, 1-based line) of the line of `text` that `score` rates highest, for failures tomllib gives no
-    line for; ("", None) when every line scores 0."""
-    best, best_no, best_line = 0, None, ""
-    for no, line in enumerate(text.splitlines(), start=1):
-        s = score(line)
-        if s > best:
-            best, best_no, best_line = s, no, line
-    m = re.match(r"\s*([A-Za-z0-9_\-.]+)\s*=", best_line)
-    return (m.group(1) if m else ""), best_no
 
 
 def _override_value(text: str) -> tuple[Any, bool]:
@@ -190,11 +124,11 @@ def _apply_override(raw: dict[str, Any], item: str, source: str, problems: list[
     key, sep, value_text = item.partition("=")
     key, value_text = key.strip(), value_text.strip()
     if not sep or not key:
-        problems.append(Problem(source, _clip(item), "expected KEY=VALUE, e.g. params.tau_m=0.01", via="--set"))
+        problems.append(Problem(source, clip(item), "expected KEY=VALUE, e.g. params.tau_m=0.01", via="--set"))
         return
     parts = key.split(".")
     if any(not part.strip() for part in parts):
-        problems.append(Problem(source, _clip(key), "expected a key such as params.tau_m or run.duration, found an "
+        problems.append(Problem(source, clip(key), "expected a key such as params.tau_m or run.duration, found an "
                                 "empty part", via="--set"))
         return
     parts = [part.strip() for part in parts]
@@ -205,14 +139,14 @@ def _apply_override(raw: dict[str, Any], item: str, source: str, problems: list[
         parts = [home, key]
     value, is_toml = _override_value(value_text)
     if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
-        problems.append(Problem(source, _clip(key), f"expected a whole number from -2^63 to 2^63 - 1, found one of "
+        problems.append(Problem(source, clip(key), f"expected a whole number from -2^63 to 2^63 - 1, found one of "
                                 f"{len(str(abs(value)))} digits", via="--set"))
         return
     table = raw
     for i, part in enumerate(parts[:-1]):
         nxt = table.setdefault(part, {})
         if not isinstance(nxt, dict):
-            problems.append(Problem(source, _clip(key), f"expected {'.'.join(parts[:i + 1])} to be a table, found a "
+            problems.append(Problem(source, clip(key), f"expected {'.'.join(parts[:i + 1])} to be a table, found a "
                                     "value", via="--set"))
             return
         table = nxt
@@ -235,7 +169,7 @@ def _home_of(raw: dict[str, Any], key: str, source: str, problems: list[Problem]
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
     hint = f' (did you mean "{names[close[0]]}"?)' if close else ""
     owner = f"params.NAME ({_owner(cls)})" if cls else "params.NAME"
-    problems.append(Problem(source, _clip(key), f"expected {owner}, run.NAME or a top-level key ({', '.join(TOP_KEYS)}), "
+    problems.append(Problem(source, clip(key), f"expected {owner}, run.NAME or a top-level key ({', '.join(TOP_KEYS)}), "
                             f"found an unknown key{hint}", via="--set"))
     return None
 
@@ -265,29 +199,9 @@ def _bad_selector(spec: Any, table: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-class _Lines:
-    """Finds the line of `key` inside `[table]` of the scenario text."""
-
-    def __init__(self, text: str) -> None:
-        self.index: dict[tuple[str, str], int] = {}
-        table = ""
-        for no, line in enumerate(text.splitlines(), start=1):
-            s = line.strip()
-            m = re.match(r"^\[\s*([A-Za-z0-9_.\-]+)\s*\]", s)
-            if m:
-                table = m.group(1)
-                continue
-            m = re.match(r"^([A-Za-z0-9_\-]+)\s*=", s)
-            if m:
-                self.index.setdefault((table, m.group(1)), no)
-
-    def __call__(self, table: str, key: str) -> int | None:
-        return self.index.get((table, key))
-
-
 def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: list[Problem],
               typed: dict[str, str | None]) -> Scenario:
-    lines = _Lines(text)
+    lines = Lines(text)
 
     def add(key: str, message: str, table: str = "", field: str | None = None) -> None:
         if any(k == key or k.startswith(key + ".") for k in typed):
@@ -297,7 +211,7 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
 
     for key in raw:
         if key not in TOP_KEYS:
-            add(_clip(key), f"expected one of the keys {', '.join(TOP_KEYS)}, found an unknown key"
+            add(clip(key), f"expected one of the keys {', '.join(TOP_KEYS)}, found an unknown key"
                 f"{did_you_mean(key, TOP_KEYS)}")
 
     schema = raw.get("schema")
@@ -345,7 +259,7 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
             try:
                 cls = spec.params_class(table)
             except ParamError as exc:
-                add(f"params.{exc.name}", f"expected {exc.expected}, found {_clip(exc.found)}", "params", exc.name)
+                add(f"params.{exc.name}", f"expected {exc.expected}, found {clip(exc.found)}", "params", exc.name)
             else:
                 params = _build(cls, table, "params", add, typed)
 
@@ -376,7 +290,7 @@ def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any, 
     for key, value in table.items():
         if key not in known:
             owner = _owner(cls) if prefix == "params" else f"a [{prefix}] key"
-            add(f"{prefix}.{_clip(key)}", f"expected {owner}, found an unknown key"
+            add(f"{prefix}.{clip(key)}", f"expected {owner}, found an unknown key"
                 f"{did_you_mean(key, list(known))}", prefix, key)
             ok = False
             continue
@@ -384,14 +298,14 @@ def _build(cls: type[ParamsBase], table: dict[str, Any], prefix: str, add: Any, 
             values[key] = check_value(cls, key, value)
         except ParamError as exc:
             found = typed.get(f"{prefix}.{key}") or exc.found
-            add(f"{prefix}.{key}", f"expected {exc.expected}, found {_clip(found)}", prefix, key)
+            add(f"{prefix}.{key}", f"expected {exc.expected}, found {clip(found)}", prefix, key)
             ok = False
     if not ok:
         return None
     try:
         return cls(**values)
     except ParamError as exc:
-        add(f"{prefix}.{exc.name}", f"expected {exc.expected}, found {_clip(exc.found)}", prefix, exc.name)
+        add(f"{prefix}.{exc.name}", f"expected {exc.expected}, found {clip(exc.found)}", prefix, exc.name)
         return None
 
 
@@ -407,24 +321,18 @@ def _found(value: Any, typed: str | None = None) -> str:
     """A value as a message's "found" part: what the user typed on the command line, a short rendering of
     a scalar, or the kind and size of a list or table (never its whole repr, which may be huge or deep)."""
     if typed is not None:
-        return _clip(typed)
+        return clip(typed)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _clip(f'"{value}"')
+        return clip(f'"{value}"')
     if isinstance(value, (int, float)):
-        return _clip(f"{value:g}" if isinstance(value, float) else str(value))
+        return clip(f"{value:g}" if isinstance(value, float) else str(value))
     if isinstance(value, list):
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):
         return "a table"
-    return _clip(f"a {type(value).__name__} ({value})")
-
-
-def _clip(text: str, width: int = 60) -> str:
-    """`text` on one line, cut to `width` characters with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return clip(f"a {type(value).__name__} ({value})")
 
 
 def _quoted(items: Any) -> str:

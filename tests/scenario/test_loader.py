@@ -112,3 +112,100 @@ def test_at_least_the_thirteen_neuron_scenarios_ship():
             "neuron_lif_pair_excitatory", "neuron_lif_pair_inhibitory", "neuron_population_tuning",
             "neuron_activations"}
     assert need <= set(bundled_names())
+
+
+LIF = (DATA.parent.parent.parent / "scenarios" / "neuron_lif_constant.toml").read_text()
+
+
+def problem_of(text: str) -> str:
+    with pytest.raises(ScenarioError) as exc:
+        load_text(text, source="fuzz.toml")
+    assert len(exc.value.problems) >= 1
+    return str(exc.value.problems[0])
+
+
+@pytest.mark.parametrize("depth", [9, 400, 2000])
+@pytest.mark.parametrize("shape", ["[{}]", "{{a = {}}}"])
+def test_nesting_too_deep_is_one_problem_naming_the_key_and_line(depth, shape):
+    value = "1"
+    for _ in range(depth):
+        value = shape.format(value)
+    text = LIF + f"\n[extra]\nx = {value}\n"
+    line = len(LIF.splitlines()) + 3
+    msg = problem_of(text)
+    assert msg.startswith(f"fuzz.toml:{line}: x: ") or msg.startswith("fuzz.toml: extra: "), msg
+    assert "nested at most 8 deep" in msg and "\n" not in msg
+
+
+def test_dotted_keys_nested_thousands_deep_are_refused():
+    msg = problem_of("a" + ".a" * 2000 + " = 1\n" + LIF)
+    assert msg.startswith("fuzz.toml: a: ") and "nested at most 8 deep" in msg
+
+
+@pytest.mark.parametrize("digits", [20, 4301, 50_000])
+def test_an_integer_beyond_64_bits_names_the_key_and_line(digits):
+    text = LIF.replace("seed = 0", "seed = " + "7" * digits)
+    assert text != LIF
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("seed ="))
+    msg = problem_of(text)
+    assert msg == f"fuzz.toml:{line}: seed: expected a whole number from -2^63 to 2^63 - 1, found one of {digits:,} digits"
+
+
+def test_an_integer_of_many_digits_in_a_float_knob_is_refused_not_overflowed():
+    msg = problem_of(LIF.replace("tau_ref = 0.002", "tau_ref = " + "9" * 400))
+    assert "params.tau_ref: expected a whole number from -2^63" in msg
+
+
+@pytest.mark.parametrize("key, lab, text", [
+    ("params.model", "neuron", 'model = ["lif"]'),
+    ("params.model", "neuron", "model = {x = 1}"),
+    ("params.model", "neuron", "model = 3"),
+    ("params.mode", "backprop", 'mode = ["mlp"]'),
+    ("params.experiment", "rbm", 'experiment = ["train"]'),
+    ("params.experiment", "hopfield", "experiment = {a = 1}"),
+    ("params.dataset", "som", 'dataset = ["square"]'),
+    ("params.dataset", "backprop", "dataset = [[1]]"),
+])
+def test_a_list_or_table_where_a_name_is_expected_is_named(key, lab, text):
+    msg = problem_of(f'schema = 1\nlab = "{lab}"\n[params]\n{text}\n')
+    assert msg.startswith(f"fuzz.toml:4: {key}: expected "), msg
+    assert "found a list of" in msg or "found a table" in msg or "found the integer 3" in msg or "found 3" in msg
+
+
+@pytest.mark.parametrize("text", ['lab = ["neuron"]', "lab = {a = {b = 1}}", "title = [1, 2]", "seed = [0]",
+                                  "schema = [1]", "seed = 1979-05-27", "params = 3", "run = [1]"])
+def test_wrong_types_at_the_top_are_named_without_printing_the_value(text):
+    key = text.split(" ")[0]
+    base = 'schema = 1\nlab = "neuron"\n'
+    doc = base.replace(f"{key} = ", "#") + text + "\n" if key in ("schema", "lab") else base + text + "\n"
+    with pytest.raises(ScenarioError) as exc:
+        load_text(doc, source="fuzz.toml")
+    assert any(p.key == key for p in exc.value.problems), str(exc.value)
+
+
+def test_a_long_value_is_cut_in_the_message():
+    msg = problem_of(LIF.replace("tau_m = 0.02", 'tau_m = "' + "x" * 5000 + '"'))
+    assert "params.tau_m" in msg and len(msg) < 200 and msg.endswith('…')
+
+
+def test_an_override_that_is_not_toml_is_reported_as_typed_and_attributed_to_set():
+    with pytest.raises(ScenarioError) as exc:
+        load("backprop_xor", ["layers=abc"])
+    assert str(exc.value) == "backprop_xor: --set params.layers: expected a list of whole numbers in [1, 4096], found abc"
+
+
+def test_a_bare_override_goes_to_params_or_run():
+    s = load("neuron_lif_constant", ["v_in=3", "duration=0.1", "seed=4"])
+    assert s.params.v_in == 3.0 and s.run.duration == 0.1 and s.seed == 4
+    with pytest.raises(ScenarioError) as exc:
+        load("neuron_lif_constant", ["i_ext=3"])
+    text = str(exc.value)
+    assert "--set i_ext" in text and "params.NAME" in text and "run.NAME" in text and 'model "lif"' in text
+
+
+@pytest.mark.parametrize("item", ["v_in=" + "[" * 3000, "seed=" + "9" * 5000, "params.x.y.z=1", ".=1", "a..b=1",
+                                  "seed=1\nlab = 'som'", "=3", "params.v_in"])
+def test_odd_overrides_are_problems_not_exceptions(item):
+    with pytest.raises(ScenarioError) as exc:
+        load("neuron_lif_constant", [item])
+    assert all("\n" not in str(p) for p in exc.value.problems)
