@@ -10,7 +10,9 @@ from nnlab.core.backprop.mlp_model import MLPModel, ShapeError
 from nnlab.core.backprop.network import Layout, activate, output_delta, sample_losses
 from nnlab.core.backprop.ops import BatchPass, OptState, plan
 from nnlab.core.backprop.params import MLPParams
+from nnlab.core.equation import lines_text
 from nnlab.core.knobs import ParamError
+from nnlab.scenario import load
 
 
 def model(**kw) -> MLPModel:
@@ -315,6 +317,30 @@ def test_step_back_reproduces_the_same_numbers():
     m2 = model(dataset="moons", layers=(2, 4, 1), dropout=0.4, batch_size=5, n_samples=30)
     m2.advance(2)
     assert m.theta == pytest.approx(m2.theta, rel=1e-12)
+
+
+def test_sample_1_is_one_sample_before_and_after_the_first_operation():
+    """The first screen shows the sample the first batch starts with (its order read ahead), not row 0."""
+    sc = load("backprop_xor")
+    m = MLPModel(sc.params, sc.seed)
+
+    def sample_1(frame):
+        return dict((r[0], r[1:]) for r in frame.values)["sample 1"]
+
+    before = m.frame()
+    first = m.first_sample()
+    assert m.order is None and not np.array_equal(m.train.x[first], m.train.x[0])
+    after = m.step(0)
+    assert first == int(m.batch_idx[0])
+    assert np.array_equal(before.data["act"][0], after.data["act"][0])
+    assert np.array_equal(after.data["act"][0], m.train.x[first])
+    assert sample_1(before)[0] == sample_1(after)[0]
+    assert sample_1(before)[1] == "first of the next batch" and sample_1(after)[1] == "first of this batch"
+    assert "sample 1" in lines_text(after.equation)[0]
+    assert m.step(3).data["act"][0] == pytest.approx(m.train.x[m.first_sample()])
+    following = m.first_sample()
+    m.step(0)
+    assert int(m.batch_idx[0]) == following
 
 
 def test_divergence_pauses_with_a_message():

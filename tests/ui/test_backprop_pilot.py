@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from textual.widgets import Static
 
+from nnlab.core.equation import lines_text
 from nnlab.plotting.spec import Picture, TextPanel
 from nnlab.plotting.widgets import PlotView
 from nnlab.ui.widgets.equation import EquationPane
@@ -29,7 +30,7 @@ async def test_walk_one_sample_through_every_operation_and_back(make_app):
             stages.append(lab.frame.stage)
             assert "tensor" in lab.frame.data
         assert stages == WALK
-        eq = "\n".join(lab.frame.equation)
+        eq = "\n".join(lines_text(lab.frame.equation))
         assert "theta <- theta - kappa g" in eq and "b[2]" in eq
         assert lab.model.batch == 1 and not np.array_equal(lab.model.theta, start)
         bottom = app.lab().query_one("#plot-bottom", PlotView).figure
@@ -52,7 +53,7 @@ async def test_equation_pane_shows_the_numbers_of_the_operation(make_app):
         W = lab.model.net.layout.view(lab.model.theta, "W0")
         pane = str(app.query_one(EquationPane).render()) if hasattr(app.query_one(EquationPane), "render") else ""
         assert lab.frame.equation[0].startswith("z[1] = W[0] h[0] + b[1]")
-        assert f"{W[0, 0]:.4g}*0" in lab.frame.equation[1]
+        assert lines_text(lab.frame.equation)[1].startswith(f"z1 = {W[0, 0]:.4g} * 0")
         assert pane is not None
 
 

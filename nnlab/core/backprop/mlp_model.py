@@ -76,7 +76,8 @@ class MLPModel:
         self.last_bp: BatchPass | None = None
         self.op_index = 0
         self.last_op: Op | None = None
-        self.before: np.ndarray | None = None
+        self.before: tuple[float, float, float] | None = None
+        """(theta, m, a) of the first entry of the tensor the last operation updated, before the update."""
         self.stage = "start"
         self.message = ""
         self.blowup = ""
@@ -151,6 +152,19 @@ class MLPModel:
         self.batch_idx = idx
         self.op_index = 0
         self.last_bp = None
+
+    def first_sample(self) -> int:
+        """Row of the training set that is sample 1 (the first) of the batch the model is in, or of the next
+        one; an order not drawn yet is read ahead from a copy of the Generator, which draws it first."""
+        if self.last_op is not None and (self.bp is not None or self.last_bp is not None):
+            return int(self.batch_idx[0])
+        if self.order is not None:
+            return int(self.order[self.batch * self.batch_size])
+        if not self.params.shuffle:
+            return 0
+        ahead = np.random.Generator(type(self.rng.bit_generator)())
+        ahead.bit_generator.state = self.rng.bit_generator.state
+        return int(ahead.permutation(len(self.train.x))[0])
 
     def _end_batch(self) -> None:
         bp = self.bp
@@ -248,7 +262,10 @@ class MLPModel:
         if self.bp is None:
             self._begin_batch()
         op = self.ops[self.op_index]
-        self.before = self.net.layout.view(self.theta, op.tensor).copy() if op.kind == "update" else None
+        self.before = None
+        if op.kind == "update":
+            first = self.net.layout.offsets[op.tensor][0]
+            self.before = (float(self.theta[first]), float(self.opt.m[first]), float(self.opt.a[first]))
         self.bp.run(op, self.opt, self.running)
         self.last_op = op
         self.op_index += 1

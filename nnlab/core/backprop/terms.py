@@ -36,14 +36,15 @@ class Rest(Num):
 
 def plus(expr: Expr, value: float, fmt: str = ".4g") -> Expr:
     """`expr + value`, written `expr - |value|` for a negative value."""
-    return expr - Num(-value, fmt) if value < 0 else expr + Num(value, fmt)
+    return expr - Num(-value, fmt) if value < 0 else expr + Num(abs(value), fmt)
 
 
 def dot(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, shown: int = SHOWN,
         fmt: str = ".4g") -> Expr:
     """a_1 b_1 + a_2 b_2 + ...: the first `shown` products (a negative a_k as `- |a_k| b_k`), then the rest."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    # + 0.0 turns -0.0 (a ReLU's zero times a negative number) into 0
+    a = np.asarray(a, dtype=np.float64) + 0.0
+    b = np.asarray(b, dtype=np.float64) + 0.0
     k = len(a) if len(a) <= shown + 1 else shown
     expr: Expr = Num(float(a[0]), fmt) * Num(float(b[0]), fmt)
     for x, y in zip(a[1:k], b[1:k]):
@@ -67,7 +68,7 @@ def total(terms: Sequence[Expr], shown: int = SHOWN, fmt: str = ".4g") -> Expr:
 
 def numbers(values: Sequence[float] | np.ndarray, shown: int = SHOWN, fmt: str = ".4g") -> Expr:
     """v_1 + v_2 + ... of plain numbers (negative ones as `- |v|`), then the rest as one number."""
-    v = np.asarray(values, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64) + 0.0
     k = len(v) if len(v) <= shown + 1 else shown
     expr: Expr = Num(float(v[0]), fmt)
     for x in v[1:k]:
