@@ -26,8 +26,8 @@ from nnlab.ui.messages import ParamsChanged
 NAME_WIDTH = 15
 VALUE_WIDTH = 9
 HINT = "Enter edits the knob, Enter applies, Esc returns"
-HELP_LINES = 3
-"""Most lines the help line below the editor takes."""
+MIN_ROWS = 2
+"""Rows of knobs kept in view however long the help below the editor is."""
 
 
 def range_text(k: Knob, tp: Any) -> str:
@@ -41,6 +41,12 @@ def range_text(k: Knob, tp: Any) -> str:
         hi = "inf" if k.hi is None else f"{k.hi:g}"
         rng = ("(" if k.lo is None or k.lo_open else "[") + f"{lo},{hi}" + (")" if k.hi is None or k.hi_open else "]")
     return f"{k.unit} {rng}".strip()
+
+
+def knob_help(name: str, k: Knob, tp: Any) -> str:
+    """What the help line says of a knob: its unit and range first (never cut), then meaning and source."""
+    rng = range_text(k, tp)
+    return f"{name}" + (f" {rng}" if rng else "") + f": {k.doc}" + (f" ({k.source})" if k.source else "")
 
 
 def value_text(v: Any) -> str:
@@ -110,7 +116,7 @@ class ParamPanel(Widget):
     ParamPanel #param-choice { width: 1fr; }
     ParamPanel #param-input.-invalid { background: $error 30%; }
     ParamPanel .-off { display: none; }
-    ParamPanel > #param-help { height: auto; color: $text-muted; }
+    ParamPanel > #param-help { height: auto; color: $text-muted; overflow: hidden; }
     ParamPanel > #param-help.-error { color: $error; }
     """
 
@@ -127,6 +133,8 @@ class ParamPanel(Widget):
         self.knob: str | None = None
         """The knob in the editor line."""
         self._loading = False
+        self._help = HINT
+        """The help line's text."""
 
     def compose(self) -> ComposeResult:
         yield ParamRows(*self._options(self.params), id="param-rows")
@@ -135,13 +143,22 @@ class ParamPanel(Widget):
             yield Input("", compact=True, id="param-input")
             yield Select([("-", "-")], value="-", allow_blank=False, compact=True, id="param-choice",
                          classes="-off")
-        help_line = Static(HINT, id="param-help", markup=False)
-        help_line.styles.max_height = HELP_LINES
-        yield help_line
+        yield Static(HINT, id="param-help", markup=False)
 
     def on_resize(self) -> None:
-        """The rows take what the editor and the longest help leave, so the editor sits right below them."""
-        self.query_one(ParamRows).styles.max_height = max(1, self.content_size.height - 1 - HELP_LINES)
+        self._share_height()
+
+    def _share_height(self) -> None:
+        """The help takes the lines its text needs (all but MIN_ROWS rows of knobs and the editor line at
+        most) and the rows the rest, so the editor sits right below the rows and no help is cut."""
+        help_line = self.query_one("#param-help", Static)
+        width, height = self.content_size
+        if width <= 0:
+            return
+        needed = len(Content(self._help).wrap(width))
+        lines = max(1, min(needed, height - 1 - MIN_ROWS))
+        help_line.styles.max_height = lines
+        self.query_one(ParamRows).styles.max_height = max(1, height - 1 - lines)
 
     def on_mount(self) -> None:
         rows = self.query_one(ParamRows)
@@ -197,8 +214,7 @@ class ParamPanel(Widget):
             for widget in (label, field):
                 widget.set_class(bool(options), "-off")
             choice.set_class(not options, "-off")
-        rng = range_text(k, tp)
-        self._say(f"{name}: {k.doc}" + (f" {rng}" if rng else "") + (f" ({k.source})" if k.source else ""))
+        self._say(knob_help(name, k, tp))
 
     @contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -243,12 +259,15 @@ class ParamPanel(Widget):
         rows = self.query_one(ParamRows)
         name = rows.highlighted_option.id if rows.highlighted_option is not None else None
         self._edit(name)
-        self._say(HINT)
+        if name is None:
+            self._say(HINT)
 
     def _say(self, text: str, error: bool = False) -> None:
         help_line = self.query_one("#param-help", Static)
+        self._help = text
         help_line.update(text)
         help_line.set_class(error, "-error")
+        self._share_height()
 
     def _apply(self, name: str, raw: Any, widget: Widget) -> bool:
         cls = type(self.params)
