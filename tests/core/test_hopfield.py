@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnlab.core.equation import false_calcs, lines_text
 from nnlab.core.hopfield.capacity_model import CapacityModel
 from nnlab.core.hopfield.glyphs import FONT_5X7, glyph
 from nnlab.core.hopfield.network import energy, hebbian, modern_energy, rule, softmax_update
@@ -256,8 +257,11 @@ def test_step_back_restores_sync_modern_and_both(kw):
 
 def test_the_equation_after_a_sweep_describes_its_last_update():
     m = model(patterns=("H", "O", "T"), noise=0.2)
-    m.step(1)
+    f = m.step(1)
     assert m.last["unit"] == m.last_unit == m.order[-1]
+    text = lines_text(f.equation)
+    assert text[1].startswith(f"h_{m.last_unit} = sum_j") and text[2].endswith(f"= {m.E.view()[-1]:.5g}")
+    assert not false_calcs(f.equation)
 
 
 def test_softmax_update_is_the_nearest_pattern_at_large_beta():

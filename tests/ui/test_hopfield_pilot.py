@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlab.core.equation import lines_text
 from nnlab.plotting.spec import Mosaic
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import load
@@ -31,7 +32,7 @@ async def test_stepping_one_unit_a_sweep_and_back():
         await pilot.press("n")
         await pilot.pause()
         assert lab.model.updates == 1
-        eq = " ".join(lab.frame.equation)
+        eq = " ".join(lines_text(lab.frame.equation))
         assert "h_" in eq and "dE" in eq
         assert isinstance(lab.query_one("#plot-top", PlotView).figure, Mosaic)
         await pilot.press("N")

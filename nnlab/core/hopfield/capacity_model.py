@@ -18,6 +18,7 @@ from nnlab.core.hopfield import kernels
 from nnlab.core.hopfield.network import TIE_CODES
 from nnlab.core.hopfield.network import hebbian
 from nnlab.core.hopfield.params import HopfieldParams, max_patterns
+from nnlab.core.equation import Calc, EquationLine, Line, Num
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 
 WEIGHT_BUDGET = 1 << 24
@@ -37,6 +38,8 @@ class CapacityModel:
         self.rng = np.random.default_rng(seed)
         self.ns = np.arange(1, max_patterns(params.max_load, params.n_units) + 1)
         self.rate: list[float] = []
+        self.recalled: list[int] = []
+        """Trials that recalled pattern 0, per n."""
         self.overlap: list[float] = []
         self.modern_rate: list[float] = []
         self.stage = f"capacity sweep: n = 1 .. {self.ns[-1]} patterns, N = {params.n_units}, {params.trials} trials each"
@@ -80,6 +83,7 @@ class CapacityModel:
             kernels.capacity_trials(P, W, x0, orders, p.bias, TIE_CODES[p.tie], p.max_sweeps, p.memory != "classic",
                                     p.beta, ok[sl], ov[sl], mok[sl])
         self.rate.append(float(ok.mean()))
+        self.recalled.append(int(ok.sum()))
         self.overlap.append(float(ov.mean()))
         if p.memory != "classic":
             self.modern_rate.append(float(mok.mean()))
@@ -110,7 +114,7 @@ class CapacityModel:
 
     def restore(self, s: dict[str, Any]) -> None:
         a, b, c = s["lens"]
-        del self.rate[a:], self.overlap[b:], self.modern_rate[c:]
+        del self.rate[a:], self.recalled[a:], self.overlap[b:], self.modern_rate[c:]
         self.stage = s["stage"]
         restore_rng(self.rng, s["rng"])
 
@@ -127,10 +131,14 @@ class CapacityModel:
         data = {"loads": loads, "rate": np.array(self.rate), "overlap": np.array(self.overlap),
                 "modern_rate": np.array(self.modern_rate), "capacity": AGS_CAPACITY, "N": p.n_units,
                 "max_load": p.max_load}
-        eq = ("recall rate = fraction of trials ending exactly on the stored pattern; Hebbian W, async random "
-              f"order, {p.noise:.0%} of the bits flipped",
-              f"critical load n/N = 0.138 (Amit, Gutfreund & Sompolinsky 1985): n = {AGS_CAPACITY * p.n_units:.1f} "
-              f"for N = {p.n_units}")
+        eq: tuple[EquationLine, ...] = (
+            "recall rate = fraction of trials ending exactly on the stored pattern; Hebbian W, async random "
+            f"order, {p.noise:.0%} of the bits flipped",
+            Line("critical load n/N = 0.138 (Amit, Gutfreund & Sompolinsky 1985): n = ",
+                 Num(AGS_CAPACITY * p.n_units, ".1f"), f" for N = {p.n_units}"))
+        if k:
+            eq += (Line(Calc(f"n = {self.ns[k - 1]} (load {loads[-1]:.3f}): recall rate = recalled/trials =",
+                             Num(self.recalled[-1], "d") / Num(p.trials, "d"), self.rate[-1], ".3g")),)
         return Frame(t=float(k), step=k, stage=self.stage, equation=eq, values=tuple(rows), data=data,
                      done=k >= len(self.ns))
 

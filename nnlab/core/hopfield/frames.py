@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.core.backprop.terms import dot, fmt_of, total
+from nnlab.core.equation import Calc, Line, Num
 from nnlab.core.lab import Frame, readonly
 
 
@@ -28,19 +30,53 @@ def rule_text(m: Any) -> str:
     return f"{head} (tie {tie});  E = -1/2 x^T W x + b^T x"
 
 
-def numbers_text(m: Any) -> str:
+def numbers_lines(m: Any) -> tuple[Line, ...]:
+    """The last update with its numbers: a unit's field and the energy it leaves, or a whole step's count; then
+    the overlap with the target pattern."""
     d = m.last
     p = m.params
+    E = float(m.E.view()[-1])
     if "unit" in d and not m.whole_steps:
         i = d["unit"]
         h = d["field"] + p.bias
-        return (f"h_{i} = {h:.4g} {'>=' if d['field'] >= 0 else '<'} b = {p.bias:g}: x_{i} "
-                f"{'+1' if d['old'] > 0 else '-1'} -> {'+1' if d['new'] > 0 else '-1'};  "
-                f"dE = -(x'-x)(h-b) = {d['dE']:.4g};  E = {m.E.view()[-1]:.5g}")
-    if "changed" in d:
-        return f"{d['changed']} of {m.N} units changed;  E = {m.E.view()[-1]:.5g}"
+        row = m.W[i]
+        field = Calc(f"h_{i} = sum_j W_{i},j x_j =", dot(row, m.x), h, fmt_of(h, float(np.abs(row).sum())))
+        how = (f" {'>=' if d['field'] >= 0 else '<'} b = {p.bias:g}" if p.temperature == 0
+               else f", drawn at T = {p.temperature:g}")
+        change = f": x_{i} {d['old']:+g} -> {d['new']:+g}"
+        flip = Num(d["new"], "g") - Num(d["old"], "g")
+        energy = Calc("E <- E + dE = E - (x_i' - x_i)(h_i - b) =",
+                      Num(d["E_before"], ".5g") - flip * (Num(h) - Num(p.bias, "g")), E, ".5g")
+        lines = (Line(field, how + change), Line(energy))
+    elif "changed" in d:
+        lines = (Line(f"{d['changed']} of {m.N} units changed;  E = ", Num(E, ".5g")),)
+    else:
+        n = len(m.P)
+        parts: list[str | Num | Calc] = [f"{weights_text(p)}: {n} pattern{'' if n == 1 else 's'}, N = {m.N};  "]
+        if n:
+            parts += [_weight_calc(m), ";  "]
+        lines = (Line(*parts, "E = ", Num(E, ".5g")),)
+    return lines + _overlap_line(m)
+
+
+def _weight_calc(m: Any) -> Calc:
+    """W_0,1 from the stored patterns: the Hebbian sum over the patterns, scaled."""
     n = len(m.P)
-    return f"{weights_text(p)}: {n} pattern{'' if n == 1 else 's'}, N = {m.N};  E = {m.E.view()[-1]:.5g}"
+    scale = n if m.params.scaling == "n" else m.N
+    products = [Num(a, "g") * Num(b, "g") for a, b in m.P[:, :2]]
+    return Calc(f"W_0,1 = (1/{'n' if m.params.scaling == 'n' else 'N'}) sum_s x_s,0 x_s,1 =",
+                total(products) / Num(scale, "d"), float(m.W[0, 1]))
+
+
+def _overlap_line(m: Any) -> tuple[Line, ...]:
+    """m = x_t . x / N of the target pattern, counted as (units that agree - units that differ) / N."""
+    if not len(m.P):
+        return ()
+    target = m.params.target if m.params.target < len(m.P) else 0
+    same = int((m.P[target] == m.x).sum())
+    return (Line(Calc(f"overlap with {m.names[target]}: m = (same - different)/N =",
+                      (Num(same, "d") - Num(m.N - same, "d")) / Num(m.N, "d"), float(m.M.view()[-1][target]),
+                      ".3f")),)
 
 
 def recall_frame(m: Any) -> Frame:
@@ -66,5 +102,5 @@ def recall_frame(m: Any) -> Frame:
         "modern": None if m.y is None else readonly(m.y.copy()), "modern_energy": readonly(m.EM.view()), "modern_only": m.modern_only,
         "finished": m.finished(), "period": m.period,
     }
-    return Frame(t=float(m.updates), step=m.updates, stage=m.stage, equation=(rule_text(m), numbers_text(m)),
+    return Frame(t=float(m.updates), step=m.updates, stage=m.stage, equation=(rule_text(m),) + numbers_lines(m),
                  values=tuple(rows), data=data, done=m.finished())

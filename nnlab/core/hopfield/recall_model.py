@@ -204,7 +204,7 @@ class RecallModel:
         self.last_unit = i
         before_last = e_out[-2] if k > 1 else e_before
         self.last = {"unit": i, "field": float(field[-1]), "old": float(x_old), "new": float(self.x[i]),
-                     "dE": float(E_after - before_last)}
+                     "E_before": float(before_last)}
         if k == 1:
             self.stage = self._unit_text()
         if self.cursor >= self.N:
