@@ -8,6 +8,7 @@ import numpy as np
 
 from nnlab.core.activations import FUNCTIONS
 from nnlab.core.lab import Frame
+from nnlab.core.neuron.equations import activation_lines
 from nnlab.core.neuron.params import ActivationParams
 
 GRID = 481
@@ -85,10 +86,7 @@ class ActivationModel:
         now = self.at_cursor()
         fz, dz = now[p.function]
         values = tuple((name, f"{fv:.4g}", f"slope {dv:.4g}") for name, (fv, dv) in now.items())
-        eq = (
-            f"{p.function}: {FUNCTIONS[p.function][2]}",
-            f"z = {self.z:.4g}:  f(z) = {fz:.6g},  f'(z) = {dz:.6g}",
-        )
+        eq = activation_lines(p.function, FUNCTIONS[p.function][2], self.z, fz, dz)
         data = {"kind": "activation", "z": z, "f": f, "d": d, "cursor": self.z, "function": p.function}
         return Frame(t=self.z, step=self.step_count, stage=self.stage, equation=eq, values=values, data=data,
                      message=self.message)

@@ -43,11 +43,18 @@ def lif_euler_rate(J: float, dt: float, tau_m: float, tau_ref: float) -> float:
 
 
 def psc_kernel(t: np.ndarray, n: int, tau_s: float) -> np.ndarray:
-    """h(t) = t^n exp(-t/tau_s) / (n! tau_s^(n+1)) for t >= 0, else 0 (unit area)."""
+    """h(t) = t^n exp(-t/tau_s) / (n! tau_s^(n+1)) for t >= 0, else 0 (unit area).
+
+    Evaluated as exp(n ln(t/tau_s) - t/tau_s - ln n! - ln tau_s), so t^n and tau_s^(n+1) never
+    under- or overflow on their own; the result is inf only where h itself is beyond float64
+    (h(0) = 1/tau_s for n = 0 with tau_s below about 5.6e-309).
+    """
     t = np.asarray(t, dtype=np.float64)
-    pos = np.maximum(t, 0.0)
-    out = pos**n * np.exp(-pos / tau_s) / (math.factorial(n) * tau_s ** (n + 1))
-    return np.where(t >= 0.0, out, 0.0)
+    x = np.maximum(t, 0.0) / tau_s
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        power = n * np.log(x) if n else np.zeros_like(x)
+        out = np.exp(power - x - (math.lgamma(n + 1) + math.log(tau_s)))
+    return np.where((t >= 0.0) & (x < np.inf), out, 0.0)
 
 
 def filtered_train(t: np.ndarray, spikes: np.ndarray, n: int, tau_s: float, weight: float = 1.0) -> np.ndarray:

@@ -3,7 +3,8 @@
 For LIF the analytic G(v_in) of lecture 2 is drawn beside the simulated rates; for HH the
 curve shows the rheobase, the smallest current that gives repetitive firing (lecture 1).
 The rate of one run is (spikes - 1) / (last - first spike time) over the spikes after
-`settle`, so onset spikes do not count as firing; fewer than two such spikes give 0.
+`settle`, so onset spikes do not count as firing; fewer than two such spikes give 0. A cell that
+blows up stops the sweep with its cause (`blowup`), keeping the points swept before it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame
 from nnlab.core.neuron.analytic import lif_euler_rate, lif_rate
+from nnlab.core.neuron.equations import rate_calc
 from nnlab.core.neuron.hh_model import HHModel
 from nnlab.core.neuron.lif_model import LIFModel
 from nnlab.core.neuron.params import HHParams, LIFParams
@@ -31,18 +34,23 @@ class FIModel:
     """Sweeps the input of one HH or LIF neuron over fi_points values; one step is one value."""
 
     def __init__(self, params: HHParams | LIFParams, seed: int = 0, duration: float | None = None) -> None:
+        self.duration = duration or params.default_duration_fi
+        params.check_fi_duration(self.duration)
         self.params = params
         self.seed = seed
-        self.duration = duration or params.default_duration_fi
         self.inputs = np.linspace(params.fi_min, params.fi_max, params.fi_points)
         self.rates: list[float] = []
         self.last: dict[str, np.ndarray] = {}
         self.step_count = 0
         self.stage = "start"
         self.message = ""
+        self._blowup = ""
         self.is_hh = isinstance(params, HHParams)
 
-    blowup = ""
+    @property
+    def blowup(self) -> str:
+        """Why the sweep stopped on a blow-up of its cell, or ""."""
+        return self._blowup
 
     @property
     def steps_total(self) -> int:
@@ -52,7 +60,9 @@ class FIModel:
         return self.params.step_levels()
 
     def set_params(self, params: Any) -> None:
+        params.check_fi_duration(self.duration)
         self.params = params
+        self._blowup = ""
 
     def time(self) -> float:
         return float(self.step_count)
@@ -67,18 +77,19 @@ class FIModel:
         return LIFModel(p.replace(experiment="run", input="constant", v_in=float(x), n_neurons=1), self.seed)
 
     def advance(self, n: int) -> int:
+        self._blowup = ""
         taken = 0
         while taken < n and not self.done():
             x = self.inputs[self.step_count]
             cell = self._cell(x)
             cell.advance(int(round(self.duration / self.params.dt)))
             if cell.blowup:
-                self.message = cell.blowup
+                self._blowup = f"F-I sweep stopped at input {x:g}: {cell.blowup}"
                 break
             st, _ = cell.spikes()
             self.rates.append(steady_rate(st, self.params.settle, cell.ms_per_unit))
             self.last = {"t": cell.t.view().copy(), "v": cell.traces()["v"].copy(), "x": float(x),
-                         "spike_t": st.copy()}
+                         "spike_t": st.copy(), "settle": self.params.settle}
             self.step_count += 1
             taken += 1
         self.stage = f"input {self.inputs[self.step_count - 1]:g}: {self.rates[-1]:.2f} Hz" if self.rates else "start"
@@ -102,6 +113,7 @@ class FIModel:
         self.stage = snap["stage"]
         self.params = snap["params"]
         self.message = ""
+        self._blowup = ""
 
     def analytic(self, x: np.ndarray) -> np.ndarray | None:
         """G(v_in) for LIF; None for HH (no closed form)."""
@@ -136,8 +148,9 @@ class FIModel:
             values.append(("last rate", f"{self.rates[-1]:.3f} Hz", ""))
         if self.is_hh:
             values.append(("rheobase", self.rheobase_text(), unit if done else ""))
-            eq = ("rate = (spikes after settle - 1) / (last - first spike time);  0 without repetitive firing",
-                  f"HH {p.method}, dt = {p.dt:g} ms, {self.duration:g} ms per input, settle {p.settle:g} ms")
+            eq: tuple[EquationLine, ...] = (
+                "rate = (spikes after settle - 1) / (last - first spike time);  0 without repetitive firing",
+                f"HH {p.method}, dt = {p.dt:g} ms, {self.duration:g} ms per input, settle {p.settle:g} ms")
         else:
             if done:
                 x = float(self.inputs[done - 1])
@@ -148,6 +161,7 @@ class FIModel:
             eq = ("G(v_in) = 1 / (tau_ref - tau_m ln(1 - 1/v_in))  for v_in > 1, else 0",
                   f"tau_m = {p.tau_m:g} s, tau_ref = {p.tau_ref:g} s;  simulated: LIF {p.method}, dt = {p.dt:g} s, "
                   f"{self.duration:g} s per input")
+        eq += self._last_point()
         data = {
             "kind": "fi",
             "cell": "hh" if self.is_hh else "lif",
@@ -160,7 +174,28 @@ class FIModel:
             "rheobase": self.rheobase() if self.is_hh else None,
         }
         return Frame(t=float(done), step=done, stage=self.stage, equation=eq, values=tuple(values), data=data,
-                     message=self.message, done=self.done())
+                     message=self.blowup or self.message, done=self.done())
+
+    def _last_point(self) -> tuple[EquationLine, ...]:
+        """The rate of the last input swept, from its spikes; for LIF also G at that input."""
+        if not self.rates:
+            return ()
+        p = self.params
+        unit = "ms" if self.is_hh else "s"
+        x = self.last["x"]
+        late = self.last["spike_t"][self.last["spike_t"] >= self.last["settle"]]
+        head = ("input ", Num(x, "g"), f": {len(late)} spikes after settle;  ")
+        if len(late) >= 2:
+            lines: tuple[EquationLine, ...] = (
+                Line(*head, rate_calc(len(late), late[0], late[-1], self.rates[-1], unit), " Hz"),)
+        else:
+            lines = (Line(*head, "rate 0 Hz (fewer than two)"),)
+        if not self.is_hh and x > 1:
+            v = Num(x, "g")
+            lines += (Line(Calc("G(v_in) = 1/(tau_ref - tau_m ln(1 - 1/v_in)) =",
+                                1 / (Num(p.tau_ref, "g") - Num(p.tau_m, "g") * fn("ln", 1 - 1 / v)),
+                                float(lif_rate(x, p.tau_m, p.tau_ref)), ".3f"), " Hz"),)
+        return lines
 
     def metrics(self) -> dict[str, Any]:
         done = len(self.rates)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.lab import Frame, readonly
+from nnlab.core.neuron.equations import hh_currents, hh_lines
 from nnlab.core.neuron.kernels.hh import BLOWUP_H, BLOWUP_M, BLOWUP_N, hh_advance, hh_curves, hh_rates
 from nnlab.core.neuron.kernels.synapse import ou_noise
 from nnlab.core.neuron.params import HHParams
@@ -19,18 +20,6 @@ RECORDED = 8
 """Neurons whose V, n, m, h are kept every step (spikes are kept for all)."""
 GATE_V = np.linspace(-100.0, 50.0, 301)
 """Membrane potentials of the gates view (mV)."""
-
-EQUATIONS = {
-    "euler": "Euler: x <- x + dt dx/dt",
-    "rk4": "RK4: x <- x + dt/6 (k1 + 2k2 + 2k3 + k4)",
-    "exp_euler": "exp. Euler: x <- x_inf + (x - x_inf) exp(-dt/tau_x)",
-}
-
-
-def _diff(a: float, b: float) -> str:
-    """"a - b" written without a double minus."""
-    return f"{a:.2f} - {b:g}" if b >= 0 else f"{a:.2f} + {-b:g}"
-
 
 def suggested_dt(method: str, dt: float) -> float:
     """A smaller step (ms) to suggest after `method` failed at `dt`."""
@@ -140,13 +129,18 @@ class HHModel(SpikingModel):
 
     def currents(self) -> dict[str, float]:
         """Ionic currents of neuron 0 now (uA/cm^2), positive outward."""
+        i_na, i_k, i_l = hh_currents(self.params, self.V[0], self.n[0], self.m[0], self.h[0])
+        return {"I_Na": i_na, "I_K": i_k, "I_L": i_l}
+
+    def input_now(self) -> float:
+        """The input current of neuron 0 that the knobs give now, for the next step (uA/cm^2); a noisy
+        input's noise is taken at its last value."""
         p = self.params
-        v, n, m, h = self.V[0], self.n[0], self.m[0], self.h[0]
-        return {
-            "I_Na": p.g_na * m**3 * h * (v - p.e_na),
-            "I_K": p.g_k * n**4 * (v - p.e_k),
-            "I_L": p.g_l * (v - p.e_l),
-        }
+        t = np.array([self.time()])
+        current = self.amplitudes()[0] * self._shape(t)[0]
+        if p.input == "noisy":
+            current += p.noise_sigma * self.eta * window(t, p.t_on, p.t_off)[0]
+        return float(current)
 
     def frame(self) -> Frame:
         p = self.params
@@ -158,24 +152,15 @@ class HHModel(SpikingModel):
         for label, name, fmt in (("V mV", "v", ".3f"), ("n", "n", ".4f"), ("m", "m", ".4f"), ("h", "h", ".4f")):
             arr = self.rec[name].view()[:, 0]
             values.append((label, format(arr[-1], fmt), f"{arr[-1] - arr[prev]:+.2g}"))
-        values.append(("I uA/cm2", f"{cur[-1]:.3f}", f"{cur[-1] - cur[prev]:+.2g}"))
+        i_next = self.input_now()
+        values.append(("I uA/cm2", f"{i_next:.3f}", f"{i_next - cur[-1]:+.2g}"))
         ions = self.currents()
         for name, val in ions.items():
             values.append((name, f"{val:.3f}", ""))
         an, bn, am, bm, ah, bh = hh_rates(float(self.V[0]), p.rates == "course")
-        v = float(self.V[0])
-        n, m, h = float(self.n[0]), float(self.m[0]), float(self.h[0])
-        i_now = float(cur[-1])
-        total = sum(ions.values())
-        eq = (
-            f"C dV/dt = I - I_Na - I_K - I_L      {EQUATIONS[p.method]}",
-            f"I_Na = g_Na m³h (V-E_Na) = {p.g_na:g}·{m:.3f}³·{h:.3f}·({_diff(v, p.e_na)}) = {ions['I_Na']:.3f}",
-            f"I_K = g_K n⁴ (V-E_K) = {p.g_k:g}·{n:.3f}⁴·({_diff(v, p.e_k)}) = {ions['I_K']:.3f}",
-            f"I_L = g_L (V-E_L) = {p.g_l:g}·({_diff(v, p.e_l)}) = {ions['I_L']:.3f}",
-            f"dV/dt = ({i_now:.4g} {'-' if total >= 0 else '+'} {abs(total):.4g}) / {p.c_m:g} "
-            f"= {(i_now - total) / p.c_m:.4g} mV/ms;  "
-            f"dn/dt = {an:.3f}(1-n) - {bn:.3f}n = {an * (1 - n) - bn * n:.3g}",
-        )
+        after = tuple(float(self.rec[x].view()[-1, 0]) for x in ("v", "n", "m", "h"))
+        before = tuple(float(self.rec[x].view()[-2, 0]) for x in ("v", "n", "m", "h")) if len(t) > 1 else None
+        eq = self.with_pending(hh_lines(self.step_params, before, after, float(cur[-1])))
         spike_t, spike_i = self.spikes()
         x_inf, tau = self.curves()
         data = {

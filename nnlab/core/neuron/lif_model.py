@@ -3,18 +3,24 @@
 Both integrate tau_m dv/dt = J - v with threshold 1 and reset 0; they differ in how J is made:
 LIF neurons get a ladder of inputs v_in..v_in_max through one waveform, population neurons get
 J = alpha e x(t) + beta with random gains, biases and encoders (the NEF convention).
+
+The exact method may fire several spikes in one step (dt longer than tau_ref); the spike buffer
+keeps room for the most one neuron can fire, floor(dt / (tau_ref + tau_m ln(J/(J-1)))) + 2.
 """
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from typing import Any
 
 import numpy as np
 
+from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame, readonly
 from nnlab.core.neuron.analytic import lif_rate, nef_gain_bias
-from nnlab.core.neuron.kernels.lif import lif_euler_advance, lif_exact_advance
+from nnlab.core.neuron.equations import lif_lines
+from nnlab.core.neuron.kernels.lif import CROWDED, lif_euler_advance, lif_exact_advance
 from nnlab.core.neuron.kernels.synapse import ou_noise
 from nnlab.core.neuron.params import LIFParams, PopulationParams
 from nnlab.core.neuron.spiking import SpikingModel
@@ -23,6 +29,19 @@ from nnlab.core.traces import Trace
 
 RECORDED = 8
 """Neurons whose potential is kept every step (spikes are kept for all)."""
+MAX_ROOM = 1 << 24
+"""Most spikes the buffer takes in one kernel call."""
+
+
+def spikes_per_step(dt: float, tau_m: float, tau_ref: float, j_max: float) -> float:
+    """Most spikes an exactly integrated LIF neuron with input at most j_max fires in one step of dt.
+
+    Consecutive spikes are at least gap = tau_ref + tau_m ln(J/(J-1)) apart, so a step holds at most
+    floor(dt / gap) + 1 of them; one more covers rounding. inf when gap is 0."""
+    if not j_max > 1.0:
+        return 1.0
+    gap = tau_ref + tau_m * math.log1p(1.0 / (j_max - 1.0))
+    return math.floor(dt / gap) + 2.0 if gap > 0 else math.inf
 
 
 class LIFBase(SpikingModel):
@@ -36,6 +55,9 @@ class LIFBase(SpikingModel):
         self.v = np.zeros(n_neurons)
         self.ref = np.zeros(n_neurons)
         self._fired = np.zeros(n_neurons)
+        self.last = np.zeros(3)
+        """v, refractory left and J of neuron 0 at the start of the last step (the kernel writes it)."""
+        self._crowded = (0.0, 0.0)
         self.eta = 0.0
         self.rec_v = Trace((self.R,))
         self.drive = Trace()
@@ -52,7 +74,7 @@ class LIFBase(SpikingModel):
         """Input J of the recorded neurons at times t."""
 
     def _arrays(self) -> dict[str, Any]:
-        return {"v": self.v, "ref": self.ref, "eta": self.eta}
+        return {"v": self.v, "ref": self.ref, "eta": self.eta, "last": self.last}
 
     def _traces(self) -> list[Trace]:
         return [self.t, self.rec_v, self.drive]
@@ -66,17 +88,24 @@ class LIFBase(SpikingModel):
 
     def _kernel(self, inputs: dict[str, np.ndarray], start: int, k: int, room: int) -> tuple[int, int]:
         p = self.params
-        st, si = self._spike_room(room)
-        rec = self.rec_v.reserve(k)
         drive = inputs["drive"][start : start + k]
         gain, bias = self.gain_bias()
+        rec = self.rec_v.reserve(k)
         if p.method == "euler":
+            st, si = self._spike_room(room)
             done, n_spk, status = lif_euler_advance(self.v, self.ref, gain, bias, drive, p.dt, p.tau_m,
                                                     float(self.ref_steps()), self.step_count, rec, st, si, 0,
-                                                    self._fired)
+                                                    self._fired, self.last)
         else:
+            j_max = float(np.max(np.maximum(gain * drive.max(), gain * drive.min()) + bias))
+            most = spikes_per_step(p.dt, p.tau_m, p.tau_ref, j_max)
+            if self.n_neurons * most > MAX_ROOM:
+                self._crowded = (most, j_max)
+                return 0, CROWDED
+            st, si = self._spike_room(max(room, int(self.n_neurons * most)))
             done, n_spk, status = lif_exact_advance(self.v, self.ref, gain, bias, drive, p.dt, p.tau_m, p.tau_ref,
-                                                    self.step_count, rec, st, si, 0)
+                                                    int(most), self.step_count, rec, st, si, 0, self.last)
+            self._crowded = (most, j_max)
         self.drive.reserve(k)[:done] = drive[:done]
         self._commit([self.rec_v, self.drive], done, n_spk)
         return done, status
@@ -91,12 +120,20 @@ class LIFBase(SpikingModel):
         super().set_params(params)
 
     def _blowup_text(self, status: int) -> str:
-        return ""
+        p = self.params
+        most, j_max = self._crowded
+        shown = "more" if math.isinf(most) else f"up to {most:.3g}"
+        return (f"the exact method stopped at t = {self.time():.4g} s: a neuron with J up to {j_max:.4g} fires "
+                f"{shown} spikes in one step of dt = {p.dt:g} s (tau_ref = {p.tau_ref:g} s, tau_m = {p.tau_m:g} s), "
+                "more than the spike buffer holds; take a smaller dt or a longer tau_ref.")
 
     def inputs_now(self) -> np.ndarray:
-        """J of every neuron in the last step."""
+        """J of every neuron that the knobs give now, for the next step (a noisy input's noise at its last value)."""
         gain, bias = self.gain_bias()
-        return gain * self.drive.view()[-1] + bias
+        return gain * self._drive(np.array([self.time()]), self._noise_now())[0] + bias
+
+    def _noise_now(self) -> np.ndarray:
+        return np.zeros(1)
 
     def isi_rate(self, neuron: int = 0) -> float:
         """1 / mean inter-spike interval of one neuron (Hz), 0 with fewer than two spikes."""
@@ -104,24 +141,12 @@ class LIFBase(SpikingModel):
         mine = st[si == neuron]
         return 1.0 / float(np.mean(np.diff(mine))) if len(mine) >= 2 else 0.0
 
-    def _equation(self, J: float) -> tuple[str, ...]:
-        p = self.params
-        v = float(self.v[0])
-        if p.method == "euler":
-            a = p.dt / p.tau_m
-            return (
-                "tau_m dv/dt = J - v ;  v >= 1: spike, v <- 0, hold round(tau_ref/dt) steps",
-                "forward Euler:  v <- v + (dt / tau_m) (J - v)",
-                f"v <- {v:.4f} + ({p.dt:g} / {p.tau_m:g}) ({J:.4f} - {v:.4f}) = {v + a * (J - v):.4f}"
-                + ("   (refractory: held at 0)" if self.ref[0] > 0 else ""),
-            )
-        decay = np.exp(-p.dt / p.tau_m)
-        return (
-            "tau_m dv/dt = J - v ;  v >= 1: spike at the crossing time, v <- 0, hold tau_ref",
-            "exact:  v <- J + (v - J) exp(-dt / tau_m)",
-            f"v <- {J:.4f} + ({v:.4f} - {J:.4f}) * {decay:.5f} = {J + (v - J) * decay:.4f}"
-            + ("   (refractory)" if self.ref[0] > 0 else ""),
-        )
+    def _equation(self) -> tuple[EquationLine, ...]:
+        """The LIF update of neuron 0 in the last step (see `lif_lines`)."""
+        t = self.t.view()
+        last = self.last if len(t) > 1 else None
+        return lif_lines(self.step_params, last, float(self.rec_v.view()[-1, 0]), float(self.ref[0]),
+                         self.last_step_spikes(0), float(t[-2]) if len(t) > 1 else 0.0)
 
     def _values(self) -> tuple[tuple[str, str, str], ...]:
         rv = self.rec_v.view()[:, 0]
@@ -179,6 +204,10 @@ class LIFModel(LIFBase):
             return amps, np.zeros(self.n_neurons)
         return np.ones(self.n_neurons), amps
 
+    def _noise_now(self) -> np.ndarray:
+        p = self.params
+        return np.array([p.noise_sigma * self.eta if p.input == "noisy" else 0.0])
+
     def _noise(self, t: np.ndarray) -> np.ndarray:
         p = self.params
         out = np.zeros(len(t))
@@ -202,8 +231,8 @@ class LIFModel(LIFBase):
         data["v_in"] = ladder(self.params.v_in, self.params.v_in_max, self.n_neurons)
         data["analytic_hz"] = float(lif_rate(self.inputs_now()[0], self.params.tau_m, self.params.tau_ref))
         return Frame(t=self.time(), step=self.step_count, stage=self.stage,
-                     equation=self._equation(float(self.inputs_now()[0])), values=self._values(), data=data,
-                     message=self.message)
+                     equation=self.with_pending(self._equation()), values=self._values(), data=data,
+                     message=self.blowup or self.message)
 
 
 class PopulationModel(LIFBase):
@@ -242,7 +271,7 @@ class PopulationModel(LIFBase):
         x, rates = self.tuning()
         data["x_grid"] = x
         data["tuning"] = rates
-        x_now = float(self.drive.view()[-1])
+        x_now = float(self._drive(np.array([self.time()]), np.zeros(1))[0])
         data["x_now"] = x_now
         data["encoders"] = self.encoders
         data["intercepts"] = self.intercepts
@@ -254,13 +283,25 @@ class PopulationModel(LIFBase):
             ("spikes", str(len(self.spike_t)), ""),
             ("mean rate", f"{self.metrics()['rate_hz']:.2f} Hz", ""),
         )
-        eq = (
-            "J_i = alpha_i e_i x + beta_i ;  a_i = G(J_i) = 1 / (tau_ref - tau_m ln(1 - 1/J_i))",
-            f"neuron 0: J = {self.alpha[0]:.3f} * ({self.encoders[0]:+.0f}) * {x_now:+.3f} + {self.beta[0]:.3f} "
-            f"= {J[0]:.4f}  ->  G(J) = {float(lif_rate(J[0], self.params.tau_m, self.params.tau_ref)):.2f} Hz",
-        )
-        return Frame(t=self.time(), step=self.step_count, stage=self.stage, equation=eq, values=values, data=data,
-                     message=self.message)
+        lif = self._equation()
+        eq = ("J_i = alpha_i e_i x + beta_i ;  a_i = G(J_i) = 1 / (tau_ref - tau_m ln(1 - 1/J_i))", lif[1],
+              *self._encoding(), *lif[2:])
+        return Frame(t=self.time(), step=self.step_count, stage=self.stage, equation=self.with_pending(eq),
+                     values=values, data=data, message=self.blowup or self.message)
+
+    def _encoding(self) -> tuple[EquationLine, ...]:
+        """Neuron 0's input J in the last step, as the kernel formed it, and its rate G(J)."""
+        if len(self.t) < 2:
+            return ()
+        p = self.step_params
+        x, J = float(self.drive.view()[-1]), float(self.last[2])
+        calc = Calc("neuron 0: J = alpha e x + beta =", Num(self.alpha[0], ".4g") * Num(self.encoders[0], "g")
+                    * Num(x, ".4f") + Num(self.beta[0], ".4g"), J, ".4f")
+        if J <= 1:
+            return (Line(calc, ";  G(J) = 0 Hz (J <= 1)"),)
+        rate = Calc("G(J) =", 1 / (Num(p.tau_ref, "g") - Num(p.tau_m, "g") * fn("ln", 1 - 1 / Num(J, ".4f"))),
+                    float(lif_rate(J, p.tau_m, p.tau_ref)), ".2f")
+        return (Line(calc, ";  ", rate, " Hz"),)
 
     def metrics(self) -> dict[str, Any]:
         out = super().metrics()

@@ -28,6 +28,15 @@ def _model_knob(name: str) -> Any:
     return knob(name, "neuron model: " + ", ".join(MODELS), choices=MODELS, live=False)
 
 
+def check_settle(p: Any, duration: float) -> None:
+    """An F-I sweep counts the spikes after `settle` of each input's `duration`: refuse a settle that leaves
+    no time to count (every rate would read 0 Hz while the neuron fires)."""
+    if p.experiment == "fi" and p.settle >= duration:
+        raise ParamError("settle", f"a time shorter than the duration per input (run.duration = {duration:g} "
+                         f"{p.time_unit}): the duration must be longer than settle",
+                         f"settle = {p.settle:g} {p.time_unit}")
+
+
 def _check_window(p: Any, start: str, stop: str) -> None:
     if getattr(p, stop) <= getattr(p, start):
         raise ParamError(stop, f"a time after {start} = {getattr(p, start):g}", f"{getattr(p, stop):g}")
@@ -84,6 +93,10 @@ class HHParams(ParamsBase):
     time_unit = "ms"
     default_duration = 100.0
     default_duration_fi = 500.0
+
+    def check_fi_duration(self, duration: float) -> None:
+        """Refuse an F-I sweep whose `duration` per input is not longer than `settle` (see `check_settle`)."""
+        check_settle(self, duration)
 
     def step_levels(self) -> tuple[str, ...]:
         return FI_LEVELS if self.experiment == "fi" else TIME_LEVELS
@@ -154,6 +167,10 @@ class LIFParams(ParamsBase):
     time_unit = "s"
     default_duration = 0.5
     default_duration_fi = 2.0
+
+    def check_fi_duration(self, duration: float) -> None:
+        """Refuse an F-I sweep whose `duration` per input is not longer than `settle` (see `check_settle`)."""
+        check_settle(self, duration)
 
     def step_levels(self) -> tuple[str, ...]:
         return FI_LEVELS if self.experiment == "fi" else TIME_LEVELS

@@ -4,10 +4,13 @@ A concrete model supplies its state arrays, a `_kernel(k)` call that advances up
 of dt, and its frame. This class grows the spike buffer when a kernel reports it full,
 rewinds to the last good state when a kernel reports a blow-up, and takes the `ms` and
 `spike` step sizes by snapshots and restores, so every size gives bit-identical numbers.
+It keeps the Params the last step ran with (`step_params`): the equation pane substitutes
+those, while the inspector shows the inputs that the knobs set now.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -46,6 +49,8 @@ class SpikingModel(ABC):
         self._blowup = ""
         self.message = ""
         self.stage = "start"
+        self.step_params = params
+        """The Params of the last step taken (`params` may have changed since)."""
 
     # -- subclass hooks -------------------------------------------------------------------
     @abstractmethod
@@ -111,6 +116,7 @@ class SpikingModel(ABC):
             "traces": [len(tr) for tr in self._traces()],
             "stage": self.stage,
             "params": self.params,
+            "step_params": self.step_params,
         }
 
     def restore(self, snap: dict[str, Any]) -> None:
@@ -123,6 +129,7 @@ class SpikingModel(ABC):
             tr.truncate(n)
         self.stage = snap["stage"]
         self.params = snap["params"]
+        self.step_params = snap["step_params"]
         self._blowup = ""
         self.message = ""
 
@@ -151,6 +158,7 @@ class SpikingModel(ABC):
     def _run(self, k: int) -> tuple[int, int]:
         """Run k steps, growing the spike buffer as needed; (steps taken, status of the last call)."""
         inputs = self._inputs(k)
+        self.step_params = self.params
         taken = 0
         status = 0
         while taken < k:
@@ -221,8 +229,40 @@ class SpikingModel(ABC):
     def spikes(self) -> tuple[np.ndarray, np.ndarray]:
         return self.spike_t.view(), self.spike_i.view()
 
+    def pending(self) -> str:
+        """"from the next step: i_ext = 6" for the knobs changed since the last step (the pane shows that
+        step with the values it ran with), or "" when none changed."""
+        changed = [f"{f.name} = {_shown(getattr(self.params, f.name))}" for f in dataclasses.fields(self.params)
+                   if getattr(self.params, f.name) != getattr(self.step_params, f.name)]
+        return "from the next step: " + ", ".join(changed) if changed and self.step_count else ""
+
+    def with_pending(self, lines: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`lines` with the `pending` note after the first (the rule), when there is one."""
+        note = self.pending()
+        return (lines[0], note, *lines[1:]) if note and lines else lines
+
+    def last_step_spikes(self, neuron: int = 0) -> np.ndarray:
+        """Times of the spikes `neuron` fired in the last step of dt (after its start, up to its end).
+
+        The buffer holds the spikes step by step, so the last step's are its tail."""
+        t = self.t.view()
+        if len(t) < 2:
+            return np.zeros(0)
+        st, si = self.spikes()
+        start = t[-2]
+        k = int(np.searchsorted(st, start, side="right"))
+        return st[k:][si[k:] == neuron]
+
     def metrics(self) -> dict[str, Any]:
         """rate_hz: spikes per neuron per second of model time; spike_count: all spikes."""
         seconds = self.time() * self.ms_per_unit / 1000.0
         count = len(self.spike_t)
         return {"rate_hz": count / (self.n_neurons * seconds) if seconds > 0 else 0.0, "spike_count": count}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(x) for x in value) + "]"
+    return str(value)

@@ -8,14 +8,16 @@ import numpy as np
 
 from nnlab.core.lab import Frame, readonly
 from nnlab.core.neuron.analytic import filtered_train, psc_kernel
-from nnlab.core.neuron.kernels.lif import pair_advance
+from nnlab.core.neuron.equations import pair_lines, synapse_lines
+from nnlab.core.neuron.kernels.lif import BLOWUP_S, pair_advance
 from nnlab.core.neuron.kernels.synapse import psc_euler
 from nnlab.core.neuron.params import PairParams, SynapseParams
 from nnlab.core.neuron.spiking import SpikingModel
 from nnlab.core.traces import Trace
 
-DIVERGED = 2
-"""Status: the Euler form of the filter left any sensible range (dt > 2 tau_s)."""
+DIVERGED, UNREPRESENTABLE = 2, 3
+"""Status: the Euler form of the filter left any sensible range (dt > 2 tau_s, or w/tau_s beyond float64);
+the convolution is beyond float64 (h(0) = 1/tau_s overflows)."""
 
 
 class SynapseModel(SpikingModel):
@@ -26,6 +28,8 @@ class SynapseModel(SpikingModel):
     def __init__(self, params: SynapseParams, seed: int = 0) -> None:
         super().__init__(params, seed, 1)
         self.stages = np.zeros(params.n + 1)
+        self.last = np.zeros(params.n + 2)
+        """The stages at the start of the last step, then its spike count (the kernel writes it)."""
         self.euler = Trace()
         self.exact = Trace()
         self.t.append(np.array([0.0]))
@@ -34,7 +38,7 @@ class SynapseModel(SpikingModel):
         self._times = np.sort(np.asarray(params.spike_times, dtype=np.float64))
 
     def _arrays(self) -> dict[str, Any]:
-        return {"stages": self.stages}
+        return {"stages": self.stages, "last": self.last}
 
     def _traces(self) -> list[Trace]:
         return [self.t, self.euler, self.exact]
@@ -64,20 +68,23 @@ class SynapseModel(SpikingModel):
         counts = inputs["counts"][start : start + k]
         t = inputs["t"][start : start + k]
         out = self.euler.reserve(k)
-        psc_euler(counts, p.weight, p.dt, p.tau_s, self.stages, out)
-        st, si = self._spike_room(max(room, int(counts.sum()) + 1))
-        hit = np.repeat(t, counts.astype(np.int64))
+        limit = 1e6 * (abs(p.weight) / p.tau_s + 1.0)
+        done = psc_euler(counts, p.weight, p.dt, p.tau_s, limit, self.stages, out, self.last)
+        status = DIVERGED if done < k else 0
+        hit = np.repeat(t[:done], counts[:done].astype(np.int64))
+        st, si = self._spike_room(max(room, len(hit) + 1))
         st[: len(hit)] = hit
         si[: len(hit)] = 0
         self._commit_spikes(len(hit))
         exact = self.exact.reserve(k)
         recent = self.spike_t.view()
         recent = recent[recent >= t[0] - 40.0 * p.tau_s * (p.n + 1)]
-        exact[:] = filtered_train(t, recent, p.n, p.tau_s, p.weight)
-        big = np.abs(out) > 1e6 * (abs(p.weight) / p.tau_s + 1.0)
-        done = int(np.argmax(big)) if big.any() else k
+        exact[:done] = filtered_train(t[:done], recent, p.n, p.tau_s, p.weight)
+        bad = ~np.isfinite(exact[:done])
+        if bad.any():
+            done, status = int(np.argmax(bad)), UNREPRESENTABLE
         self._commit([self.euler, self.exact], done, 0)
-        return done, (DIVERGED if done < k else 0)
+        return done, status
 
     def _commit_spikes(self, n: int) -> None:
         self.spike_t.commit(n)
@@ -85,9 +92,16 @@ class SynapseModel(SpikingModel):
 
     def _blowup_text(self, status: int) -> str:
         p = self.params
-        return (f"the Euler form of the synaptic current diverged: dt / tau_s = {p.dt / p.tau_s:.3g} > 2, so each "
-                f"step multiplies s by {1 - p.dt / p.tau_s:.3g}; take dt < 2 tau_s = {2 * p.tau_s:g} s "
-                "(dt < tau_s to avoid oscillation).")
+        t = self.time() + p.dt
+        if status == UNREPRESENTABLE:
+            return (f"the convolution s(t) = sum_p w h(t - t_p) is beyond float64 at t = {t:.4g} s: h peaks near "
+                    f"1/tau_s = {1 / p.tau_s:.3g}; raise tau_s.")
+        if p.dt / p.tau_s > 2:
+            return (f"the Euler form of the synaptic current diverged at t = {t:.4g} s: dt / tau_s = "
+                    f"{p.dt / p.tau_s:.3g} > 2, so each step multiplies s by {1 - p.dt / p.tau_s:.3g}; take "
+                    f"dt < 2 tau_s = {2 * p.tau_s:g} s (dt < tau_s to avoid oscillation), or raise tau_s.")
+        return (f"the synaptic current s left float64 at t = {t:.4g} s: a spike adds w/tau_s = "
+                f"{p.weight / p.tau_s:.3g}; raise tau_s or lower the weight.")
 
     def frame(self) -> Frame:
         p = self.params
@@ -103,15 +117,8 @@ class SynapseModel(SpikingModel):
         kt = np.linspace(0.0, 8.0 * p.tau_s, 400)
         kernels = np.stack([psc_kernel(kt, n, p.tau_s) for n in (0, 1, 2)])
         prev = eu[-2] if len(eu) > 1 else eu[-1]
-        arrived = len(self.spike_t) and self.spike_t.view()[-1] >= self.time() - 1e-12
-        eq = (
-            f"h(t) = t^n exp(-t/tau_s) / (n! tau_s^(n+1)),  n = {p.n}, tau_s = {p.tau_s:g} s;  "
-            "s(t) = sum_p w h(t - t_p)",
-            "Euler (Algorithm 1): s <- s (1 - dt/tau_s); a spike adds w/tau_s" +
-            ("; order n = n+1 filters in cascade" if p.n else ""),
-            f"s <- {prev:.4f} * (1 - {p.dt:g}/{p.tau_s:g})" + (f" + {p.weight:g}/{p.tau_s:g}" if arrived else "")
-            + f" = {eu[-1]:.4f}    convolution: {ex[-1]:.4f}",
-        )
+        eq = self.with_pending(synapse_lines(self.step_params, self.last if len(t) > 1 else None, self.stages,
+                                             float(ex[-1])))
         values = (
             ("s Euler", f"{eu[-1]:.4f}", f"{eu[-1] - prev:+.4g}"),
             ("s exact", f"{ex[-1]:.4f}", ""),
@@ -151,12 +158,14 @@ class PairModel(SpikingModel):
     def __init__(self, params: PairParams, seed: int = 0) -> None:
         super().__init__(params, seed, 2)
         self.state = np.zeros(5)
+        self.last = np.zeros(6)
+        """The state at the start of the last step and the J_post it used (the kernel writes it)."""
         self.rec = Trace((3,))
         self.t.append(np.array([0.0]))
         self.rec.append(self.state[None, :3])
 
     def _arrays(self) -> dict[str, Any]:
-        return {"state": self.state}
+        return {"state": self.state, "last": self.last}
 
     def _traces(self) -> list[Trace]:
         return [self.t, self.rec]
@@ -169,12 +178,23 @@ class PairModel(SpikingModel):
         st, si = self._spike_room(room)
         rec = self.rec.reserve(k)
         done, n_spk, status = pair_advance(self.state, p.v_in, p.v_in_post, p.weight, p.dt, p.tau_m, p.tau_s,
-                                           float(round(p.tau_ref / p.dt)), self.step_count, rec, st, si, 0)
+                                           float(round(p.tau_ref / p.dt)), self.step_count, rec, st, si, 0,
+                                           self.last)
         self._commit([self.rec], done, n_spk)
         return done, status
 
     def _blowup_text(self, status: int) -> str:
-        return ""
+        p = self.params
+        t = self.time() + p.dt
+        if status == BLOWUP_S:
+            if p.dt / p.tau_s > 2:
+                cause = (f"dt / tau_s = {p.dt / p.tau_s:.3g} > 2, so each step multiplies s by "
+                         f"{1 - p.dt / p.tau_s:.3g}; take dt < 2 tau_s = {2 * p.tau_s:.3g} s or raise tau_s")
+            else:
+                cause = f"a spike adds w/tau_s = {p.weight / p.tau_s:.3g}; raise tau_s or lower the weight"
+            return f"the synaptic current s left the finite range at t = {t:.4g} s: {cause}."
+        return (f"a membrane potential v left the finite range at t = {t:.4g} s: dt / tau_m = {p.dt / p.tau_m:.3g}; "
+                f"take dt < tau_m = {p.tau_m:.3g} s or raise tau_m.")
 
     def frame(self) -> Frame:
         p = self.params
@@ -184,23 +204,22 @@ class PairModel(SpikingModel):
         seconds = max(self.time(), 1e-12)
         pre_rate = float(np.sum(si == 0)) / seconds
         post_rate = float(np.sum(si == 1)) / seconds
-        J_post = p.v_in_post + r[-1, 2]
+        s_now = float(r[-1, 2])
+        mean_j = p.v_in_post + p.weight * pre_rate
         values = (
             ("v pre", f"{r[-1, 0]:.4f}", f"{r[-1, 0] - prev[0]:+.4g}"),
             ("v post", f"{r[-1, 1]:.4f}", f"{r[-1, 1] - prev[1]:+.4g}"),
-            ("s", f"{r[-1, 2]:.4f}", f"{r[-1, 2] - prev[2]:+.4g}"),
+            ("s", f"{s_now:.4f}", f"{s_now - prev[2]:+.4g}"),
+            ("J pre", f"{p.v_in:.4g}", "v_in"),
+            ("J post", f"{p.v_in_post + s_now:.4f}", "v_in_post + s"),
+            ("w/tau_s", f"{p.weight / p.tau_s:.4g}", "per spike"),
             ("pre Hz", f"{pre_rate:.2f}", ""),
             ("post Hz", f"{post_rate:.2f}", ""),
-            ("mean J_post", f"{p.v_in_post + p.weight * pre_rate:.3f}", ""),
+            ("mean J_post", f"{mean_j:.3f}", ""),
         )
-        s_now = float(r[-1, 2])
-        eq = (
-            "tau_m dv/dt = J - v (both);  tau_s ds/dt = -s;  presynaptic spike: s <- s + w/tau_s",
-            f"J_post = v_in_post + s = {p.v_in_post:g} {'+' if s_now >= 0 else '-'} {abs(s_now):.4f} = {J_post:.4f};"
-            f"  mean J_post = v_in_post + w r_pre = {p.v_in_post + p.weight * pre_rate:.3f}",
-            f"s <- {prev[2]:.4f} (1 - {p.dt:g}/{p.tau_s:g}) = {prev[2] * (1 - p.dt / p.tau_s):.4f}"
-            + ("   (+ w/tau_s on a spike)" if p.weight else ""),
-        )
+        pre_spiked, post_spiked = (len(self.last_step_spikes(i)) > 0 for i in (0, 1))
+        eq = self.with_pending(pair_lines(self.step_params, self.last if len(r) > 1 else None, r[-1], pre_spiked,
+                                          post_spiked, mean_j))
         data = {
             "kind": "pair",
             "t": readonly(self.t.view()),
@@ -212,7 +231,7 @@ class PairModel(SpikingModel):
             "weight": p.weight,
         }
         return Frame(t=self.time(), step=self.step_count, stage=self.stage, equation=eq, values=values, data=data,
-                     message=self.message)
+                     message=self.blowup or self.message)
 
     def metrics(self) -> dict[str, Any]:
         out = super().metrics()

@@ -43,27 +43,27 @@ def _lif_euler() -> None:
     from nnlab.core.neuron.kernels.lif import lif_euler_advance
 
     lif_euler_advance(np.zeros(1), np.zeros(1), np.ones(1), np.zeros(1), np.ones(1), 1e-4, 0.02, 20.0, 0,
-                      np.zeros((1, 1)), np.zeros(4), np.zeros(4, np.int64), 0, np.zeros(1))
+                      np.zeros((1, 1)), np.zeros(4), np.zeros(4, np.int64), 0, np.zeros(1), np.zeros(3))
 
 
 def _lif_exact() -> None:
     from nnlab.core.neuron.kernels.lif import lif_exact_advance
 
-    lif_exact_advance(np.zeros(1), np.zeros(1), np.ones(1), np.zeros(1), np.ones(1), 1e-4, 0.02, 0.002, 0,
-                      np.zeros((1, 1)), np.zeros(4), np.zeros(4, np.int64), 0)
+    lif_exact_advance(np.zeros(1), np.zeros(1), np.ones(1), np.zeros(1), np.ones(1), 1e-4, 0.02, 0.002, 1, 0,
+                      np.zeros((1, 1)), np.zeros(4), np.zeros(4, np.int64), 0, np.zeros(3))
 
 
 def _pair() -> None:
     from nnlab.core.neuron.kernels.lif import pair_advance
 
     pair_advance(np.zeros(5), 2.0, 0.0, 0.03, 1e-4, 0.02, 0.01, 20.0, 0, np.zeros((1, 3)), np.zeros(4),
-                 np.zeros(4, np.int64), 0)
+                 np.zeros(4, np.int64), 0, np.zeros(6))
 
 
 def _psc() -> None:
     from nnlab.core.neuron.kernels.synapse import psc_euler
 
-    psc_euler(np.zeros(1), 1.0, 1e-3, 0.01, np.zeros(1), np.zeros(1))
+    psc_euler(np.zeros(1), 1.0, 1e-3, 0.01, 1e12, np.zeros(1), np.zeros(1), np.zeros(2))
 
 
 def _ou() -> None:

@@ -63,7 +63,8 @@ def hh_rates(V: float, course: bool) -> tuple[float, float, float, float, float,
 
 
 @njit
-def _derivs(v, n, m, h, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course):
+def hh_derivs(v, n, m, h, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course):
+    """(dV/dt, dn/dt, dm/dt, dh/dt) at the state (v, n, m, h) with input `current` (mV/ms and 1/ms)."""
     an, bn, am, bm, ah, bh = hh_rates(v, course)
     i_ion = g_na * m * m * m * h * (v - e_na) + g_k * n * n * n * n * (v - e_k) + g_l * (v - e_l)
     return ((current - i_ion) / c_m, an * (1.0 - n) - bn * n, am * (1.0 - m) - bm * m, ah * (1.0 - h) - bh * h)
@@ -110,19 +111,19 @@ def hh_advance(V, n, m, h, amp, shape, noise, method, dt, c_m, g_na, g_k, g_l, e
             m0 = m[i]
             h0 = h[i]
             if method == 0:
-                dv, dn, dm, dh = _derivs(v0, n0, m0, h0, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
+                dv, dn, dm, dh = hh_derivs(v0, n0, m0, h0, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
                 v1 = v0 + dt * dv
                 n1 = n0 + dt * dn
                 m1 = m0 + dt * dm
                 h1 = h0 + dt * dh
             elif method == 1:
-                k1v, k1n, k1m, k1h = _derivs(v0, n0, m0, h0, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
-                k2v, k2n, k2m, k2h = _derivs(v0 + half * k1v, n0 + half * k1n, m0 + half * k1m, h0 + half * k1h,
-                                             current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
-                k3v, k3n, k3m, k3h = _derivs(v0 + half * k2v, n0 + half * k2n, m0 + half * k2m, h0 + half * k2h,
-                                             current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
-                k4v, k4n, k4m, k4h = _derivs(v0 + dt * k3v, n0 + dt * k3n, m0 + dt * k3m, h0 + dt * k3h,
-                                             current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
+                k1v, k1n, k1m, k1h = hh_derivs(v0, n0, m0, h0, current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
+                k2v, k2n, k2m, k2h = hh_derivs(v0 + half * k1v, n0 + half * k1n, m0 + half * k1m, h0 + half * k1h,
+                                               current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
+                k3v, k3n, k3m, k3h = hh_derivs(v0 + half * k2v, n0 + half * k2n, m0 + half * k2m, h0 + half * k2h,
+                                               current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
+                k4v, k4n, k4m, k4h = hh_derivs(v0 + dt * k3v, n0 + dt * k3n, m0 + dt * k3m, h0 + dt * k3h,
+                                               current, c_m, g_na, g_k, g_l, e_na, e_k, e_l, course)
                 sixth = dt / 6.0
                 v1 = v0 + sixth * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
                 n1 = n0 + sixth * (k1n + 2.0 * k2n + 2.0 * k3n + k4n)

@@ -13,20 +13,30 @@ from nnlab.core._jit import njit
 
 
 @njit
-def psc_euler(counts, weight, dt, tau_s, stages, out):
-    """Filter a spike train with the Euler form of an order-(len(stages)-1) PSC kernel.
+def psc_euler(counts, weight, dt, tau_s, limit, stages, out, last):
+    """Filter a spike train with the Euler form of an order-(len(stages)-1) PSC kernel; returns the steps done.
 
     counts: (k,) float64 spikes arriving in each step; stages: (n+1,) float64 filter state,
-    updated in place; out: (k,) float64 receives the last stage (the current) after each step.
+    updated in place; out: (k,) float64 receives the last stage (the current) after each step;
+    last: (n+2,) float64 receives the stages at the start of the last step, then its spike count.
+    Stops after a step that leaves a stage non-finite or beyond `limit` (the Euler form diverging);
+    the state is then that of the bad step, and the caller rewinds.
     """
     a = dt / tau_s
-    last = stages.shape[0] - 1
+    n = stages.shape[0]
     for j in range(counts.shape[0]):
-        for q in range(last, 0, -1):
+        for q in range(n):
+            last[q] = stages[q]
+        last[n] = counts[j]
+        for q in range(n - 1, 0, -1):
             stages[q] += a * (stages[q - 1] - stages[q])
         stages[0] -= a * stages[0]
         stages[0] += weight * counts[j] / tau_s
-        out[j] = stages[last]
+        out[j] = stages[n - 1]
+        for q in range(n):
+            if not (math.isfinite(stages[q]) and abs(stages[q]) <= limit):
+                return j
+    return counts.shape[0]
 
 
 @njit
