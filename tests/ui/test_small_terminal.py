@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
 from nnlab.ui.widgets.equation import EquationPane
 from nnlab.ui.widgets.inspector import Inspector
 
@@ -54,16 +58,23 @@ async def test_v_on_a_lab_with_one_view_says_so(make_app):
         assert any("only view" in n.message for n in app._notifications)
 
 
-async def test_the_palette_key_covers_the_footers_last_column(make_app):
+@pytest.mark.parametrize("lab", ["1", "3"])
+async def test_the_footer_shows_whole_keys_and_the_palette_key_in_the_last_column(make_app, lab):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
-        await pilot.press("3")
+        await pilot.press(lab)
+        await ready(pilot, app)
         await pilot.pause()
-        footer = app.screen.query_one("Footer")
+        footer = app.screen.query_one(Footer)
         palette = footer.query_one("FooterKey.-command-palette")
-        assert footer.virtual_size.width > footer.size.width
         assert palette.region.right == footer.region.right
+        shown = [key for key in footer.query(FooterKey) if key.display and key is not palette]
+        assert footer.virtual_size.width <= footer.size.width
+        assert all(key.region.right <= palette.region.x for key in shown)
+        line = text_of(footer)[0]
+        assert all(f"{key.key_display} {key.description}" in line for key in shown)
+        assert any(key.action == "help" for key in shown)
 
 
 async def test_the_equation_shows_this_steps_numbers_and_scrolls_to_the_rule_at_80x24(make_app):
