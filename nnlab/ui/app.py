@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.notifications import SeverityLevel
@@ -39,6 +40,7 @@ class NNLabApp(App[None]):
         """An address for the open dialog to start from (a remote directory named on the command line)."""
         self.access = access
         """The folders of a session of `nnlab serve`; None when the lab runs on its own."""
+        self._failures: list[float] = []
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
@@ -73,7 +75,7 @@ class NNLabApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.lab().focus()
+        self._focus_lab()
         if self.open_first:
             from nnlab.ui.dialogs import OpenScenario
 
@@ -82,46 +84,90 @@ class NNLabApp(App[None]):
     def _new_lab(self, name: str, scenario: Scenario) -> LabView:
         return SCREENS[name](LABS[name], scenario, id=f"lab-{name}")
 
-    def lab(self, scenario: Scenario | None = None) -> LabView:
-        """The lab screen of the active tab. A lab's screen is made when its tab is first shown (on
-        `scenario`, or on the lab's default one), so that starting the app styles one lab, not all."""
+    def lab(self) -> LabView:
+        """The lab screen of the active tab (made by `_show_lab` when its tab is first shown)."""
         name = self.query_one(TabbedContent).active.removeprefix("tab-")
+        return self.query_one(f"#lab-{name}", LabView)
+
+    async def _show_lab(self, name: str, scenario: Scenario | None = None) -> tuple[LabView, bool]:
+        """Activate `name`'s tab and focus its lab, making the lab (on `scenario`, or the lab's default one)
+        when its tab is first shown, so that starting the app styles one lab, not all. Returns the lab and
+        whether it was made now. The lab is mounted and focused before the next key is handled, so keys
+        typed quickly act in order on the lab they were meant for."""
+        self.query_one(TabbedContent).active = f"tab-{name}"
         found = self.query(f"#lab-{name}")
-        if found:
-            return found.only_one(LabView)
-        view = self._new_lab(name, scenario or load(LABS[name].default_scenario))
-        self.query_one(f"#tab-{name}", TabPane).mount(view)
-        return view
+        made = not found
+        if made:
+            view = self._new_lab(name, scenario or load(LABS[name].default_scenario))
+            await self.query_one(f"#tab-{name}", TabPane).mount(view)
+        else:
+            view = found.only_one(LabView)
+        self._focus_lab()
+        return view, made
+
+    def _focus_lab(self) -> None:
+        """Focus the active tab's lab now (Widget.focus would do it after the keys already queued)."""
+        if self.screen is self.screen_stack[0]:
+            self.screen.set_focus(self.lab())
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.lab().focus()
+        self._focus_lab()
 
-    def action_switch_lab(self, name: str) -> None:
-        self.query_one(TabbedContent).active = f"tab-{name}"
-        self.lab().focus()
+    async def action_switch_lab(self, name: str) -> None:
+        await self._show_lab(name)
 
     def action_open_scenario(self) -> None:
         from nnlab.ui.dialogs import OpenScenario
 
         self.push_screen(OpenScenario(access=self.access), self.open_scenario)
 
-    def open_scenario(self, scenario: Scenario | None) -> None:
+    async def open_scenario(self, scenario: Scenario | None) -> None:
         """Load `scenario` into its lab and show that lab."""
         if scenario is None:
             return
-        self.query_one(TabbedContent).active = f"tab-{scenario.lab}"
-        made = not self.query(f"#lab-{scenario.lab}")
-        view = self.lab(scenario)
+        view, made = await self._show_lab(scenario.lab, scenario)
         if not made:
             view.load(scenario)
-        view.focus()
-        self.notify(f"opened {scenario.name}: {scenario.title}", timeout=3)
+        self.notify(f"opening {scenario.name}: {scenario.title}", timeout=3)
 
-    def _open_bundled(self, name: str) -> None:
+    async def _open_bundled(self, name: str) -> None:
         try:
-            self.open_scenario(load(name))
+            scenario = load(name)
         except ScenarioError as exc:
-            self.notify("\n".join(str(p) for p in exc.problems), severity="error")
+            self.notify(str(exc), severity="error")
+            return
+        await self.open_scenario(scenario)
+
+    # -- the safety net -------------------------------------------------------------------------------
+    async def run_action(self, action: Any, default_namespace: Any = None) -> bool:
+        """Every key binding and palette action runs here: an exception becomes a line in the lab's status
+        bar (`LabView.recover`), not a dead app."""
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            self.recover(exc, f"action {action!r}")
+            return True
+
+    async def _dispatch_message(self, message: Any) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except Exception as exc:
+            if not self.is_running or not self.query(LabView):
+                raise
+            self.recover(exc, f"app handling {type(message).__name__}")
+
+    def recover(self, exc: BaseException, where: str) -> None:
+        """Hand `exc` to the active lab's safety net; five failures within two seconds end the app (exit 1),
+        as something is failing over and over."""
+        now = time.monotonic()
+        self._failures = [t for t in self._failures if now - t < 2.0] + [now]
+        if len(self._failures) >= 5:
+            super()._handle_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            return
+        try:
+            self.lab().recover(exc, where)
+        except Exception:
+            super()._handle_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -131,8 +177,8 @@ class NNLabApp(App[None]):
         yield SystemCommand("Open scenario...", "pick a bundled scenario or type a path (key o)",
                             self.action_open_scenario)
         for e in entries():
-            yield SystemCommand(f"Open scenario: {e.name}", e.title, lambda n=e.name: self._open_bundled(n),
-                                discover=False)
+            yield SystemCommand(f"Open scenario: {e.name}", e.title,
+                                lambda n=e.name: self._open_bundled(n), discover=False)
         yield SystemCommand("Export traces", "write every trace to a .npz file (key e)",
                             lambda: self.lab().action_export())
         yield SystemCommand("Export plots as text", "write the two plots as a .txt file",

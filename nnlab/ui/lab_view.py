@@ -7,16 +7,17 @@ until it posts RunFinished. Kernels compile in a worker at first use while keys 
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import threading
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
@@ -27,22 +28,25 @@ from nnlab.core.runner import run
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
 from nnlab.scenario.class_access import ClassAccess
+from nnlab.ui.lab_state import History, LabState
 from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
 from nnlab.ui.widgets.equation import EquationPane
 from nnlab.ui.widgets.inspector import Inspector
 from nnlab.ui.widgets.param_panel import ParamPanel
 
-HISTORY = 1000
-"""Steps that `b` can undo."""
-
-
 class LabView(Widget, can_focus=True):
-    """Base of every lab screen, over one model.
+    """Base of every lab screen, over one `LabState` (scenario, params, seed, model, frame).
 
-    A lab's screen defines `figures(frame)` (the upper and lower plot of a frame),
-    `help_markdown()` and `switch_model(name)` (default Params of another model or mode); the
-    other hooks below have defaults (`remaining_steps()` and `reached_end()` from the model's
-    `default_steps()`).
+    The state changes as one thing: a new scenario or a rebuild makes its model in a worker and
+    installs scenario, params, model and frame together (`_install`); until then the old state
+    stays on screen and keys that need the model wait, in order. A lab's screen defines
+    `figures(frame)` (the upper and lower plot of a frame), `help_markdown()` and
+    `switch_model(name)` (default Params of another model or mode); the other hooks below have
+    defaults (`remaining_steps()` and `reached_end()` from the model's `default_steps()`).
+
+    Safety net: an exception while handling a key or a message, or while drawing a frame, becomes
+    one line in the status bar; the lab goes back to its last good state and the traceback is
+    written to a log file (`recover`).
     """
 
     BINDINGS = [
@@ -54,6 +58,7 @@ class LabView(Widget, can_focus=True):
         Binding("question_mark", "help", "Help"),
         Binding("v", "next_view", "View"),
         Binding("o", "open", "Open"),
+        Binding("z", "maximize", "Zoom plot", show=False),
         Binding("R", "reseed", "Reseed", show=False),
         Binding("g", "granularity", "N size", show=False),
         Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False),
@@ -81,20 +86,42 @@ class LabView(Widget, can_focus=True):
     def __init__(self, spec: LabSpec, scenario: Scenario, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.spec = spec
-        self.scenario = scenario
-        self.params: ParamsBase = scenario.params
-        self.seed = scenario.seed
-        self.model: Any = None
-        self.frame: Any = None
-        self.history: list[Any] = []
+        self.state: LabState | None = None
+        """What the screen shows; None until the first model is built."""
+        self._first = scenario
+        self._build: tuple[object, Scenario, ParamsBase, int] | None = None
+        self.history = History()
         self.view = self.initial_view()
         self.window: float | None = None
         self.level = self._initial_level()
         self.compile_text = "preparing the kernels ..."
-        self._queued: list[int | None] = []
+        self._queued: list[Callable[[], None]] = []
         self._stop: threading.Event | None = None
         self._run_model: Any = None
         self._status_error = ""
+        self._dirty = False
+        self._restore_on_finish = False
+
+    # -- the state, read as one ---------------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario:
+        return self.state.scenario if self.state is not None else self._first
+
+    @property
+    def params(self) -> ParamsBase:
+        return self.state.params if self.state is not None else self._first.params
+
+    @property
+    def seed(self) -> int:
+        return self.state.seed if self.state is not None else self._first.seed
+
+    @property
+    def model(self) -> Any:
+        return self.state.model if self.state is not None else None
+
+    @property
+    def frame(self) -> Any:
+        return self.state.frame if self.state is not None else None
 
     def _initial_level(self) -> int:
         levels = self.params.step_levels()
@@ -113,6 +140,9 @@ class LabView(Widget, can_focus=True):
     def initial_view(self) -> str:
         return getattr(self.params, "view", self.views()[0])
 
+    def installed(self) -> None:
+        """Called when a new state is installed: reset UI-only state that belonged to the old model."""
+
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="lab-body"):
@@ -129,23 +159,30 @@ class LabView(Widget, can_focus=True):
         self.query_one("#plot-top", PlotView).show_message(self.compile_text)
         self.query_one("#plot-bottom", PlotView).show_message("")
         self._update_status()
-        self.call_after_refresh(self._prepare, self.params, self.seed)
+        self.call_after_refresh(self._prepare, self._first, self._first.params, self._first.seed)
 
     # -- model lifecycle --------------------------------------------------------------------------
-    def _prepare(self, params: ParamsBase, seed: int) -> None:
-        """Compile the kernels (first time) and build a model in a worker; KernelsReady brings it back."""
-        self.model = None
-        self.run_worker(partial(self._build_thread, params, seed), thread=True, exclusive=True, group="prepare",
-                        exit_on_error=False)
+    def _prepare(self, scenario: Scenario, params: ParamsBase, seed: int) -> None:
+        """Compile the kernels (first time) and build a model in a worker; KernelsReady brings it back and
+        `_install` puts it on screen with `scenario` and `params`. A newer build makes this one stale."""
+        token = object()
+        self._build = (token, scenario, params, seed)
+        self._update_status()
+        self.run_worker(partial(self._build_thread, token, scenario, params, seed), thread=True, exclusive=True,
+                        group="prepare", exit_on_error=False)
 
-    def _build_thread(self, params: ParamsBase, seed: int) -> None:
+    def _build_thread(self, token: object, scenario: Scenario, params: ParamsBase, seed: int) -> None:
         try:
             self.spec.warmup(lambda i, n, name: self.post_message(KernelsCompiling(i, n, name)))
-            model = self.spec.build_model(params, seed, self.scenario.duration())
-        except Exception as exc:  # a message for the user, never a traceback
-            self.post_message(KernelsFailed(f"could not build the model: {exc}"))
+            model = self.spec.build_model(params, seed, scenario.duration())
+        except MemoryError:
+            self.post_message(KernelsFailed("could not build the model: not enough memory for these parameters",
+                                            token))
             return
-        self.post_message(KernelsReady(model))
+        except Exception as exc:  # a message for the user, never a traceback
+            self.post_message(KernelsFailed(f"could not build the model: {exc}", token))
+            return
+        self.post_message(KernelsReady(model, token))
 
     def on_kernels_compiling(self, message: KernelsCompiling) -> None:
         if message.done < message.total:
@@ -158,52 +195,75 @@ class LabView(Widget, can_focus=True):
         self._update_status()
 
     def on_kernels_ready(self, message: KernelsReady) -> None:
-        model = message.model
-        if model.params != self.params or model.seed != self.seed:
-            model = self.spec.build_model(self.params, self.seed, self.scenario.duration())
-        self.model = model
-        self.history.clear()
-        levels = self.model.step_levels()
-        if self.level >= len(levels):
-            self.level = min(1, len(levels) - 1)
-        self.show_frame(self.model.frame())
+        if self._build is None or message.token is not self._build[0]:
+            return
+        _, scenario, params, seed = self._build
+        self._build = None
+        self._install(LabState(scenario, params, seed, message.model, message.model.frame()), fresh=True)
         queued, self._queued = self._queued, []
-        for level in queued:
-            if level is None:
-                self.action_toggle_run()
-            else:
-                self._step(level)
+        for action in queued:
+            action()
 
     def on_kernels_failed(self, message: KernelsFailed) -> None:
-        self._set_error(message.error)
-        self.query_one("#plot-top", PlotView).show_message(message.error)
+        if self._build is None or message.token is not self._build[0]:
+            return
+        self._build = None
+        self._queued.clear()
+        if self.state is None:
+            self.query_one("#plot-top", PlotView).show_message(message.error)
+            self._set_error(message.error)
+            return
+        self.query_one(ParamPanel).load(self.params)
+        self._set_error(message.error + "; the lab keeps the previous model")
 
-    def _ready(self, queue: int | None | bool = False) -> bool:
-        """True when the model exists; otherwise queue the step (a level, or None for a run) if asked."""
-        if self.model is None:
-            if queue is not False and len(self._queued) < 20:
+    def _install(self, state: LabState, fresh: bool) -> None:
+        """Put `state` on screen at once. `fresh`: a new scenario or rebuilt model (view, step size and zoom
+        start again; the history is cleared)."""
+        old = self.state
+        self.state = state
+        self.history.clear()
+        self._dirty = False
+        if fresh:
+            self.view = self.initial_view()
+            self.window = None
+            self.level = self._initial_level()
+            levels = state.model.step_levels()
+            if self.level >= len(levels):
+                self.level = min(1, len(levels) - 1)
+        panel = self.query_one(ParamPanel)
+        if panel.params != state.params:
+            panel.load(state.params)
+        self.installed()
+        self._set_error("", update=False)
+        try:
+            self.show_frame(state.frame)
+        except Exception:
+            self.state = old
+            raise
+
+    def _ready(self, queue: Callable[[], None] | None = None) -> bool:
+        """True when the model can be used now; otherwise `queue` (the action) runs, in order, once it can."""
+        if self.model is None or self._build is not None:
+            if queue is not None and len(self._queued) < 50:
                 self._queued.append(queue)
-                self.notify("kernels are being prepared: the key will act as soon as they are ready", timeout=2)
+                if self.model is None:
+                    self.notify("kernels are being prepared: the key will act as soon as they are ready",
+                                timeout=2)
             return False
         return True
 
     def load(self, scenario: Scenario) -> None:
-        """Replace the scenario (from the open dialog or the palette)."""
+        """Open `scenario` (from the open dialog or the palette): its model is built off to the side and
+        installed with it; until then the present state stays."""
         self._stop_run()
-        self.scenario = scenario
-        self.params = scenario.params
-        self.seed = scenario.seed
-        self.view = self.initial_view()
-        self.window = None
-        self.level = self._initial_level()
-        self.query_one(ParamPanel).load(self.params)
+        self._queued.clear()
         self._set_error("")
-        self._prepare(self.params, self.seed)
+        self._prepare(scenario, scenario.params, scenario.seed)
 
     # -- frames -----------------------------------------------------------------------------------
     def show_frame(self, frame: Any) -> None:
-        """Draw a frame: plots, equation, inspector and status."""
-        self.frame = frame
+        """Draw a frame of the installed model (plots, equation, inspector, status); it becomes the
+        state's frame once it is drawn."""
         if self.view not in self.views():
             self.view = self.views()[0]
         top, bottom = self.figures(frame)
@@ -211,6 +271,9 @@ class LabView(Widget, can_focus=True):
         self.query_one("#plot-bottom", PlotView).set_figure(bottom)
         self.query_one(EquationPane).show(frame.equation)
         self.query_one(Inspector).show(frame.values)
+        if self.state is not None:
+            self.state = replace(self.state, frame=frame)
+        self._dirty = False
         if self.model is not None and self.model.blowup:
             self._set_error(self.model.blowup + " Paused at the last good state.")
         self._update_status()
@@ -227,6 +290,10 @@ class LabView(Widget, can_focus=True):
         self._run_model = None
         if message.model is not self.model:
             self._update_status()
+            return
+        if self._restore_on_finish:
+            self._restore_on_finish = False
+            self._restore_last()
             return
         self.show_frame(message.frame)
         if message.blowup:
@@ -245,34 +312,87 @@ class LabView(Widget, can_focus=True):
         """True when the model stands at the end of the scenario's run."""
         return self.model.default_steps() <= 0
 
+    def _position(self) -> str:
+        if self.frame is None:
+            return ""
+        try:
+            return self.position(self.frame)
+        except Exception:  # the status line never fails: it drops what it cannot say
+            return ""
+
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
         if self._status_error:
-            where = f"{self.position(self.frame)}: " if self.frame is not None else ""
-            status.update(f"paused at {where}{self._status_error}")
+            where = self._position()
+            status.update(f"paused at {where}: {self._status_error}" if where else self._status_error)
             return
         if self.model is None or self.frame is None:
             status.update(self.compile_text, layout=False)
             return
+        if self._build is not None:
+            status.update(f"opening {self._build[1].name or self._build[1].title}: {self.compile_text}",
+                          layout=False)
+            return
         levels = self.model.step_levels()
         big = levels[self.level] if self.level < len(levels) else levels[-1]
         state = "running" if self.running else "paused"
-        text = f"{state}  {self.position(self.frame)}  |  n: {levels[0]}  N: {big} (g)  |  {self.frame.stage}"
+        back = f"  b: {len(self.history)} back" if self.history else ""
+        text = f"{state}  {self._position()}  |  n: {levels[0]}  N: {big} (g){back}  |  {self.frame.stage}"
         if self.frame.message:
             text += f"  |  {self.frame.message}"
         status.update(text, layout=False)
 
-    def _set_error(self, text: str) -> None:
+    def _set_error(self, text: str, update: bool = True) -> None:
         status = self.query_one("#status", Static)
         self._status_error = text
         status.set_class(bool(text), "-error")
-        self._update_status()
+        if update:
+            self._update_status()
 
-    # -- actions ----------------------------------------------------------------------------------
+    # -- the safety net ---------------------------------------------------------------------------
+    async def _dispatch_message(self, message: Message) -> None:
+        """Every key, message and callback of this lab passes here: an exception becomes `recover`, not a
+        dead app (Textual would otherwise end the app on the first unhandled exception)."""
+        try:
+            await super()._dispatch_message(message)
+        except Exception as exc:
+            self.recover(exc, f"{type(self).__name__} handling {type(message).__name__}")
+
+    def recover(self, exc: BaseException, where: str) -> None:
+        """Log `exc`, go back to the last good state and say so in one line."""
+        from nnlab.ui.crash_log import one_line, write_error
+
+        access = self._access
+        path = write_error(exc, where, access.saves if access is not None else None)
+        shown = "could not write the log" if path is None else f"details in {self._shown(path)}"
+        if self.running:
+            self._stop_run()
+            self._restore_on_finish = True
+        else:
+            try:
+                self._restore_last()
+            except Exception:  # the last good frame cannot be drawn either: the message still shows
+                pass
+        self._set_error(f"internal error ({one_line(exc)}); the lab is back at its last good state, {shown}")
+
+    def _restore_last(self) -> None:
+        """Undo a step that failed half-way (its snapshot is the newest) and draw the last good frame."""
+        if self.state is None:
+            return
+        if self._dirty and self.history:
+            self.model.restore(self.history.pop())
+            self.state = replace(self.state, params=self.model.params)
+            self._dirty = False
+            self.show_frame(self.model.frame())
+        elif self.frame is not None:
+            self.show_frame(self.frame)
+
+    # -- actions ---------------------------------------------------------------------------------
     def _push_history(self) -> None:
-        self.history.append(self.model.snapshot())
-        if len(self.history) > HISTORY:
-            del self.history[0]
+        """Keep the state before a change for `b`; until the change's frame is drawn the model is marked
+        as changing (a failure half-way goes back to this snapshot)."""
+        self.history.push(self.model.snapshot())
+        self._dirty = True
 
     def _stop_run(self) -> None:
         if self._stop is not None:
@@ -285,7 +405,7 @@ class LabView(Widget, can_focus=True):
         self._step(self.level)
 
     def _step(self, level: int) -> None:
-        if not self._ready(queue=level) or self.running:
+        if not self._ready(queue=partial(self._step, level)) or self.running:
             return
         self._set_error("")
         mode = self.step_mode(level)
@@ -309,7 +429,7 @@ class LabView(Widget, can_focus=True):
         if self.running:
             self._stop_run()
             return
-        if not self._ready(queue=None):
+        if not self._ready(queue=self.action_toggle_run):
             return
         self._set_error("")
         self._start_run(self.remaining_steps())
@@ -336,6 +456,8 @@ class LabView(Widget, can_focus=True):
         try:
             frame = model.step(level)
             self.post_message(RunFinished(frame, model, False, model.blowup))
+        except MemoryError:
+            self.post_message(RunFinished(model.frame(), model, True, "the step ran out of memory"))
         except Exception as exc:  # shown to the user as a message, never as a traceback
             self.post_message(RunFinished(model.frame(), model, True, f"the step stopped: {exc}"))
 
@@ -345,38 +467,41 @@ class LabView(Widget, can_focus=True):
             result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
                          frame_every=frame_every if pace is None else 0, pace=pace)
             self.post_message(RunFinished(model.frame(), model, result.stopped, result.blowup))
+        except MemoryError:
+            self.post_message(RunFinished(model.frame(), model, True, "the run ran out of memory"))
         except Exception as exc:  # shown to the user as a message, never as a traceback
             self.post_message(RunFinished(model.frame(), model, True, f"the run stopped: {exc}"))
 
     def action_step_back(self) -> None:
-        if not self._ready():
+        if not self._ready(queue=self.action_step_back):
             return
         if self.running:
             self._stop_run()
             return
         if not self.history:
-            self.notify("nothing to step back to: this is where the run started", timeout=2)
+            self.notify("nothing to step back to: this is where the run started (or as far back as the "
+                        "history's memory reaches)", timeout=2)
             return
         self.model.restore(self.history.pop())
-        self.params = self.model.params
+        self.state = replace(self.state, params=self.model.params)
+        panel = self.query_one(ParamPanel)
+        if panel.params != self.params:
+            panel.load(self.params)
         self._set_error("")
         self.show_frame(self.model.frame())
 
     def action_reset(self) -> None:
-        self._rebuild(self.seed, "reset: same initial state")
+        if self._ready(queue=self.action_reset):
+            self._rebuild(self.seed, "reset: same initial state")
 
     def action_reseed(self) -> None:
-        self._rebuild(self.seed + 1, f"reseeded: seed {self.seed + 1}")
+        if self._ready(queue=self.action_reseed):
+            self._rebuild(self.seed + 1, f"reseeded: seed {self.seed + 1}")
 
     def _rebuild(self, seed: int, note: str) -> None:
-        if self.model is None:
-            return
         self._stop_run()
-        self.seed = seed
-        self._set_error("")
-        self.history.clear()
-        self.model = self.spec.build_model(self.params, seed, self.scenario.duration())
-        self.show_frame(self.model.frame())
+        model = self.spec.build_model(self.params, seed, self.scenario.duration())
+        self._install(LabState(self.scenario, self.params, seed, model, model.frame()), fresh=False)
         self.notify(note, timeout=2)
 
     def action_granularity(self) -> None:
@@ -392,17 +517,19 @@ class LabView(Widget, can_focus=True):
             self.notify(f"{views[0]} is the only view here", timeout=1.5)
             return
         self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else views[0]
-        if hasattr(self.params, "view"):
+        if hasattr(self.params, "view") and self.state is not None:
             try:
-                self.params = self.params.replace(view=self.view)
+                params = self.params.replace(view=self.view)
             except (ValueError, TypeError):
                 pass
             else:
-                if self.model is not None:
-                    self.model.set_params(self.params)
-                    if not self.running:
-                        self.frame = self.model.frame()
-                self.query_one(ParamPanel).load(self.params)
+                frame = self.frame
+                if not self.running and self._build is None:
+                    self.model.set_params(params)
+                    frame = self.model.frame()
+                self.state = replace(self.state, params=params, scenario=replace(self.scenario, params=params),
+                                     frame=frame)
+                self.query_one(ParamPanel).load(params)
         if self.frame is not None:
             self.show_frame(self.frame)
         self.notify(f"view: {self.view}", timeout=1.5)
@@ -416,29 +543,42 @@ class LabView(Widget, can_focus=True):
     def current_window(self) -> float:
         return self.window or 1.0
 
+    def action_maximize(self) -> None:
+        """z: the upper plot fills the screen, then the lower one, then the lab is back."""
+        screen = self.screen
+        top, bottom = self.query_one("#plot-top", PlotView), self.query_one("#plot-bottom", PlotView)
+        if screen.maximized is None:
+            screen.maximize(top, container=False)
+        elif screen.maximized is top and bottom.display:
+            screen.maximize(bottom, container=False)
+        else:
+            screen.minimize()
+            self.focus()
+            return
+        self.focus()
+        self.notify("z: the next plot, then back to the lab", timeout=2)
+
     def on_params_changed(self, message: ParamsChanged) -> None:
         message.stop()
         new = message.params
-        old = self.params
-        self.params = new
-        if getattr(new, "view", None) != getattr(old, "view", None) and hasattr(new, "view"):
-            self.view = new.view
-        self.scenario = dataclasses.replace(self.scenario, params=new)
-        if self.model is None:
+        if self._build is not None or self.state is None:
+            base = self._build[1] if self._build is not None else self.scenario
+            self._prepare(replace(base, params=new), new, self.seed)
             return
+        old = self.params
         structural = type(new) is not type(old) or any(
             getattr(new, f) != getattr(old, f) for f in type(old).structural())
         if structural:
             self._stop_run()
-            if type(new) is not type(old):
-                self.query_one(ParamPanel).load(new)
-            self.view = self.initial_view()
-            self._prepare(new, self.seed)
-            self.notify("the model was rebuilt with the new parameters", timeout=2)
-        else:
-            self.model.set_params(new)
-            self._set_error("")
-            self.show_frame(self.model.frame())
+            self._prepare(replace(self.scenario, params=new), new, self.seed)
+            self.notify("rebuilding the model with the new parameters", timeout=2)
+            return
+        self.model.set_params(new)
+        if getattr(new, "view", None) != getattr(old, "view", None) and hasattr(new, "view"):
+            self.view = new.view
+        self.state = replace(self.state, params=new, scenario=replace(self.scenario, params=new))
+        self._set_error("")
+        self.show_frame(self.model.frame())
 
     def action_focus_lab(self) -> None:
         self.focus()
@@ -462,10 +602,10 @@ class LabView(Widget, can_focus=True):
 
     def current_scenario(self) -> Scenario:
         """The scenario as it stands now: the edited parameters and the present seed."""
-        return dataclasses.replace(self.scenario, params=self.params, seed=self.seed)
+        return replace(self.scenario, params=self.params, seed=self.seed)
 
     def action_export(self) -> None:
-        if not self._ready() or self.running:
+        if not self._ready(queue=self.action_export) or self.running:
             if self.running:
                 self.notify("pause (space) before exporting", timeout=2)
             return

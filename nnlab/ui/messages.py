@@ -42,19 +42,22 @@ class KernelsCompiling(Message):
 
 
 class KernelsReady(Message):
-    """The kernels are compiled and the model is built."""
+    """The kernels are compiled and the model of build `token` is built."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, token: object = None) -> None:
         super().__init__()
         self.model = model
+        self.token = token
+        """The build this model answers (a newer build makes it stale)."""
 
 
 class KernelsFailed(Message):
-    """Building the model failed (a message for the user)."""
+    """Building the model of build `token` failed (a message for the user)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, token: object = None) -> None:
         super().__init__()
         self.error = error
+        self.token = token
 
 
 class ParamsChanged(Message):

@@ -101,6 +101,9 @@ class BackpropLab(LabView):
     def mode(self) -> str:
         return getattr(self.params, "mode", "mlp")
 
+    def installed(self) -> None:
+        self._check = None
+
     def views(self) -> tuple[str, ...]:
         mode = self.mode()
         if mode == "mlp":

@@ -80,6 +80,9 @@ class HopfieldLab(LabView):
         super().__init__(*args, **kwargs)
         self.cursor: int | None = None
 
+    def installed(self) -> None:
+        self.cursor = None
+
     def capacity(self) -> bool:
         return getattr(self.params, "experiment", "recall") == "capacity"
 
