@@ -22,8 +22,10 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        line = int(m.group(1)) if m else max(len(text.splitlines()), 1) if "end of document" in msg else None
+        msg = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", msg)
+        if m is None and line is not None:
+            msg += " at the end of the file"
         raise ScenarioError([Problem(source, "", f"expected valid TOML, found a syntax error: {msg}", line)]) from None
     except RecursionError:
         key, line = _line_of(text, lambda s: s.count("[") + s.count("{"))
