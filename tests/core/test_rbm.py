@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from nnlab.core.equation import false_calcs, lines_text
 from nnlab.core.rbm.energy import (all_states, cd_statistics, energy, exact_joint, free_energy, hidden_gap,
                                    p_on, total_variation, visible_gap)
 from nnlab.core.rbm.kernels import (THRESHOLDS, bit_statistics, cd_update, draw_layer, draw_layer_fast, gibbs_counts,
@@ -196,6 +197,20 @@ def test_one_update_is_the_lecture_rule():
     assert np.allclose(m.W, W + 0.7 * (h1.T @ v1 - h2.T @ v2) / len(v1))
     assert np.allclose(m.b, b - 0.3 * (v1 - v2).mean(axis=0))
     assert np.allclose(m.c, c - 0.3 * (h1 - h2).mean(axis=0))
+
+
+def test_the_equation_shows_each_operation_with_the_models_numbers():
+    m = RBMTrainModel(RBMParams(k=2, kappa=0.7, gamma=0.3, temperature=2.0, persistent=True), 1)
+    for _ in range(2 * m.ops_per_batch):
+        f = m.step(0)
+        assert not false_calcs(f.equation), lines_text(f.equation)
+    text = lines_text(f.equation)
+    assert text[1].startswith("(S1 - S2)_11 = ") and text[2].startswith("W_11 += kappa (S1 - S2)_11: ")
+    assert text[2].split(";")[0].endswith(f"= {m.W[0, 0]:.4g}")
+    f = m.step(0)
+    assert lines_text(f.equation)[2].endswith(f"= {m.ph[0, 0]:.4f}, drew {m.h1[0, 0]:g}")
+    f = m.step(2)
+    assert not false_calcs(f.equation) and lines_text(f.equation)[1].startswith("(S1 - S2)_11 = ")
 
 
 def test_step_back_is_exact():

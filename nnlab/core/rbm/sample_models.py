@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.core.backprop.terms import total
+from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm import kernels
 from nnlab.core.rbm.energy import exact_joint, p_on, total_variation
@@ -88,9 +90,18 @@ class BoltzmannModel:
         rows = tuple((f"T = {T:g}", f"{float(p_on(2.0, T)):.4f}", "P(on) at dE = 2") for T in self.temps[:k])
         data = {"gaps": GAPS, "curves": list(self.curves), "temps": self.temps[:k], "probe_gaps": PROBE_GAPS,
                 "freqs": list(self.freqs)}
-        return Frame(t=float(k), step=k, stage=self.stage, values=rows, data=data,
-                     equation=("P(v_k = 1) = 1 / (1 + exp(-dE_k / T)),  dE_k = E(v_k off) - E(v_k on)",
-                               "dE = 0 gives 1/2 at every T; T -> 0 a step, T -> infinity a flat 1/2"),
+        equation: tuple[EquationLine, ...] = (
+            "P(v_k = 1) = 1 / (1 + exp(-dE_k / T)),  dE_k = E(v_k off) - E(v_k on)",
+            "dE = 0 gives 1/2 at every T; T -> 0 a step, T -> infinity a flat 1/2")
+        if k:
+            T = self.temps[k - 1]
+            at = int(np.argmin(np.abs(GAPS - 2.0)))
+            probe = int(np.argmin(np.abs(PROBE_GAPS - 2.0)))
+            equation += (Line(Calc(f"T = {T:g}: P(on | dE = 2) =", 1 / (1 + fn("exp", -Num(GAPS[at], "g") / Num(T, "g"))),
+                                   float(self.curves[-1][at]), ".4f"),
+                              f";  {self.params.samples} simulated units: ", Num(float(self.freqs[-1][probe]), ".4f"),
+                              " on"),)
+        return Frame(t=float(k), step=k, stage=self.stage, values=rows, data=data, equation=equation,
                      done=k == len(self.temps))
 
     def metrics(self) -> dict[str, Any]:
@@ -180,9 +191,16 @@ class SamplerModel:
                 ("chi2", f"{self.chi2():.1f}", f"{self.exact.size - 1} dof"))
         data = {"exact": self.exact.copy(), "freq": freq, "tv": np.array(self.tv), "n_v": len(self.b),
                 "n_h": len(self.c), "taken": self.taken}
+        equation: tuple[EquationLine, ...] = (
+            "P(v, h) = exp(-E(v, h) / T) / Z,  E = -h^T W v + v^T b + h^T c;  TV = 1/2 sum |p - q|",
+            f"Gibbs: h ~ P(h | v), v ~ P(v | h) at T = {self.params.temperature:g}")
+        if self.taken:
+            gaps = [fn("abs", Num(float(a), ".3g") - Num(float(b), ".3g"))
+                    for a, b in zip(freq.ravel(), self.exact.ravel())]
+            equation += (Line(Calc(f"after {self.taken} steps: TV = 1/2 sum_states |freq - P| =", total(gaps) / 2,
+                                   self.tv[-1], ".4f")),)
         return Frame(t=float(self.steps_total), step=self.steps_total, stage=self.stage, values=rows, data=data,
-                     equation=("P(v, h) = exp(-E(v, h) / T) / Z,  E = -h^T W v + v^T b + h^T c",
-                               f"Gibbs: h ~ P(h | v), v ~ P(v | h) at T = {self.params.temperature:g}"))
+                     equation=equation)
 
     def metrics(self) -> dict[str, Any]:
         return {"total_variation": self.tv[-1] if self.tv else 1.0, "chi2": self.chi2(), "samples": self.taken}

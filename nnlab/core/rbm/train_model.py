@@ -28,13 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.core.backprop.terms import dot, fmt_of, plus
+from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm.cd_epoch import Buffers, finish_epoch
 from nnlab.core.rbm.data import training_data
 from nnlab.core.rbm.kernels import draw_layer, layer_seed, uniforms
 from nnlab.core.rbm.readouts import readouts
 from nnlab.core.grids import picture_shape
-from nnlab.core.rbm.energy import MAX_EXACT_UNITS, cd_statistics, exact_joint, hidden_gap, p_on
+from nnlab.core.rbm.energy import MAX_EXACT_UNITS, cd_statistics, exact_joint, p_on
 from nnlab.core.rbm.params import RBMParams
 
 
@@ -179,6 +181,7 @@ class RBMTrainModel:
 
     def _update(self) -> None:
         p = self.params
+        before = (float(self.W[0, 0]), float(self.b[0]), float(self.c[0]))
         dW, dv, dh = cd_statistics(self.v1, self.h1, self.v, self.h)
         self.W = self.W + p.kappa * dW
         self.b = self.b - p.gamma * dv
@@ -186,7 +189,7 @@ class RBMTrainModel:
         if p.persistent:
             self.chain = self.chain.copy()
             self.chain[: len(self.h)] = self.h
-        self.last = {"dW": dW, "db": -p.gamma * dv, "dc": -p.gamma * dh,
+        self.last = {"dW": dW, "db": -p.gamma * dv, "dc": -p.gamma * dh, "dv": dv, "dh": dh, "before": before,
                      "recon": float(((self.v1 - self.v) ** 2).mean())}
         self.updates += 1
 
@@ -319,7 +322,7 @@ class RBMTrainModel:
             data["exact_v"] = exact_joint(self.W, self.b, self.c, 1.0).sum(axis=1)
             data["data_freq"] = self.data_freq
         return Frame(t=float(self.epoch), step=self.updates, stage=self.stage, values=rows, data=data,
-                     equation=equation_text(self))
+                     equation=equation_lines(self))
 
     def metrics(self) -> dict[str, Any]:
         out: dict[str, Any] = {"recon_error": self.recon[-1], "epochs": self.epoch}
@@ -346,24 +349,51 @@ def visible_histogram(v: np.ndarray) -> np.ndarray:
     return np.bincount(idx, minlength=2 ** n_v) / len(v)
 
 
-def equation_text(m: RBMTrainModel) -> tuple[str, str]:
-    """The operation in force and its numbers."""
+def equation_lines(m: RBMTrainModel) -> tuple[EquationLine, ...]:
+    """The operation in force and its numbers: unit 1 of sample 1 of the batch, or the first weight and biases."""
     op, k, p = m.op, m.params.k, m.params
     last = (op - 1) % m.ops_per_batch
     if m.v1 is None:
         return ("E(v, h) = -h^T W v + v^T b + h^T c;  P(on) = 1 / (1 + exp(-dE / T))",
                 f"CD-{k}, kappa = {p.kappa:g}, gamma = {p.gamma:g}, T = {m.T:g}, batch {p.batch_size}")
     if last == 0:
-        gap = float(hidden_gap(m.W, m.c, m.v1[:1])[0, 0])
-        return ("h1 ~ P(h | v1): dE_j = (W v1 - c)_j, P(h_j = 1) = 1 / (1 + exp(-dE_j / T))",
-                f"unit h_1 of sample 1: dE = {gap:.4g}, P = {float(p_on(gap, m.T)):.4f}, drew {int(m.h1[0, 0])}")
+        return (("h1 ~ P(h | v1): dE_j = (W v1 - c)_j, P(h_j = 1) = 1 / (1 + exp(-dE_j / T))",)
+                + _unit_lines(m, "h_1", "(W v1 - c)_1", m.W[0], m.v1[0], m.c[0], m.ph[0, 0], m.h1[0, 0]))
     if last == m.ops_per_batch - 1:
-        d = m.last
-        return ("W += kappa (S1 - S2), S = h v^T / B;  b -= gamma (v1 - v2);  c -= gamma (h1 - h2)",
-                f"|dW| max {float(np.abs(p.kappa * d['dW']).max()):.4g}, |db| max {float(np.abs(d['db']).max()):.4g}, "
-                f"|dc| max {float(np.abs(d['dc']).max()):.4g};  |v1 - v2|^2 = {d['recon']:.4g}")
+        return ("W += kappa (S1 - S2), S = h v^T / B;  b -= gamma (v1 - v2);  c -= gamma (h1 - h2)",) + _update_lines(m)
     if last % 2 == 1:
-        return ("v ~ P(v | h): dE_k = (W^T h - b)_k  (generative)",
-                f"unit v_1 of sample 1: P = {float(m.pv[0, 0]):.4f}, drew {int(m.v[0, 0])}")
-    return ("h ~ P(h | v): dE_j = (W v - c)_j  (recognition)",
-            f"unit h_1 of sample 1: P = {float(m.ph[0, 0]):.4f}, drew {int(m.h[0, 0])}")
+        return (("v ~ P(v | h): dE_k = (W^T h - b)_k  (generative)",)
+                + _unit_lines(m, "v_1", "(W^T h - b)_1", m.W[:, 0], m.h[0], m.b[0], m.pv[0, 0], m.v[0, 0]))
+    return (("h ~ P(h | v): dE_j = (W v - c)_j  (recognition)",)
+            + _unit_lines(m, "h_1", "(W v - c)_1", m.W[0], m.v[0], m.c[0], m.ph[0, 0], m.h[0, 0]))
+
+
+def _unit_lines(m: RBMTrainModel, unit: str, gap_text: str, w: np.ndarray, other: np.ndarray, bias: float,
+                p_on_drawn: float, drawn: float) -> tuple[Line, ...]:
+    """Unit 1 of sample 1: its gap from the other layer, P(on) at T (the kernel's) and the state drawn."""
+    gap = float(w @ other - bias)
+    return (Line(f"unit {unit} of sample 1: ", Calc(f"dE = {gap_text} =", plus(dot(w, other), -float(bias)), gap,
+                                                     fmt_of(gap, float(np.abs(w).sum() + abs(bias))))),
+            Line(Calc(f"P({unit} = 1) = 1/(1 + exp(-dE/T)) =", 1 / (1 + fn("exp", -Num(gap) / Num(m.T, "g"))),
+                      float(p_on_drawn), ".4f"), ", drew ", Num(float(drawn), "g")))
+
+
+def _update_lines(m: RBMTrainModel) -> tuple[Line, ...]:
+    """(S1 - S2)_11 counted over the batch, then W_11, b_1 and c_1 moved by it (when the update was stepped)."""
+    d, p = m.last, m.params
+    B = len(m.v1)
+    on1 = int((m.h1[:, 0] * m.v1[:, 0]).sum())
+    on2 = int((m.h[:, 0] * m.v[:, 0]).sum())
+    s = float(d["dW"][0, 0])
+    stats = Line(Calc("(S1 - S2)_11 = (sum_p h1 v1 - sum_p h2 v2)/B =",
+                      (Num(on1, "d") - Num(on2, "d")) / Num(B, "d"), s),
+                 ";  |v1 - v2|^2 = ", Num(d["recon"]))
+    if "before" not in d:
+        return (stats, Line("largest changes: |dW| ", Num(float(np.abs(p.kappa * d["dW"]).max())), ", |db| ",
+                            Num(float(np.abs(d["db"]).max())), ", |dc| ", Num(float(np.abs(d["dc"]).max()))))
+    w0, b0, c0 = (Num(x) for x in d["before"])
+    kappa, gamma = Num(p.kappa, "g"), Num(p.gamma, "g")
+    return (stats,
+            Line(Calc("W_11 += kappa (S1 - S2)_11:", w0 + kappa * Num(s), float(m.W[0, 0])), ";  ",
+                 Calc("b_1 -= gamma (v1 - v2)_1:", b0 - gamma * Num(float(d["dv"][0])), float(m.b[0])), ";  ",
+                 Calc("c_1 -= gamma (h1 - h2)_1:", c0 - gamma * Num(float(d["dh"][0])), float(m.c[0]))))
