@@ -28,3 +28,15 @@ def test_threshold_is_one_at_zero_and_logistic_is_stable_for_large_inputs():
     f, _, _ = FUNCTIONS["threshold"]
     assert f(np.array([0.0]))[0] == 1.0 and f(np.array([-1e-12]))[0] == 0.0
     assert np.isfinite(logistic(np.array([-800.0, 800.0]))).all()
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_the_pane_shows_the_values_the_model_computes(name):
+    from nnlab.core.equation import false_calcs
+    from nnlab.core.neuron.activation_model import ActivationModel
+    from nnlab.core.neuron.params import ActivationParams
+
+    m = ActivationModel(ActivationParams(function=name, z_min=-100.0, z_max=100.0, z_start=-100.0, dt=0.7), 0)
+    for _ in range(280):
+        f = m.step(0)
+        assert not false_calcs(f.equation), f.equation

@@ -31,3 +31,34 @@ def test_sweep_steps_back():
     m.step(0)
     m.restore(snap)
     assert len(m.rates) == 1 and m.steps_total == 1
+
+
+def test_a_cell_that_blows_up_stops_the_sweep_with_its_cause():
+    m = FIModel(HHParams(experiment="fi", dt=1.0), 0, 500.0)
+    taken = m.advance(3)
+    assert taken == 0 and m.rates == []
+    assert "F-I sweep stopped at input 0" in m.blowup and "dt = 1 ms" in m.blowup
+    assert m.frame().message == m.blowup
+
+
+def test_a_duration_not_longer_than_settle_is_refused_naming_both():
+    from nnlab.core.knobs import ParamError
+
+    with pytest.raises(ParamError) as err:
+        FIModel(HHParams(experiment="fi", settle=200.0), 0, 150.0)
+    assert err.value.name == "settle"
+    assert "run.duration = 150 ms" in str(err.value) and "200 ms" in str(err.value)
+    m = FIModel(HHParams(experiment="fi", settle=200.0), 0, 500.0)
+    with pytest.raises(ParamError):
+        m.set_params(m.params.replace(settle=600.0))
+    assert m.params.settle == 200.0
+
+
+def test_the_last_point_shows_its_rate_from_its_spikes():
+    from nnlab.core.equation import Line, false_calcs
+
+    m = FIModel(LIFParams(experiment="fi", fi_min=2.0, fi_max=3.0, fi_points=2), 0, 0.5)
+    f = m.step(0)
+    calcs = [c for line in f.equation if isinstance(line, Line) for c in line.calcs()]
+    assert [c.result for c in calcs] == [m.rates[0], pytest.approx(float(lif_rate(2.0, 0.02, 0.002)))]
+    assert not false_calcs(f.equation)

@@ -166,3 +166,42 @@ def test_population_ladder_rates_increase_with_current():
     m.advance(20_000)
     counts = np.bincount(m.spike_i.view(), minlength=4)
     assert np.all(np.diff(counts) > 0)
+
+
+def test_a_changed_input_shows_at_once_and_the_pane_stays_true():
+    from nnlab.core.equation import false_calcs, lines_text
+
+    m = HHModel(HHParams(i_ext=10.0), 0)
+    m.advance(100)
+    m.set_params(m.params.replace(i_ext=6.0))
+    f = m.frame()
+    rows = {name: value for name, value, _ in f.values}
+    assert rows["I uA/cm2"] == "6.000"
+    assert not false_calcs(f.equation)
+    assert "from the next step: i_ext = 6" in lines_text(f.equation)
+    m.step(0)
+    assert m.current.view()[-1] == 6.0
+    assert "from the next step" not in "\n".join(lines_text(m.frame().equation))
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4", "exp_euler"])
+def test_the_pane_re_evaluates_to_the_kernels_state(method):
+    from nnlab.core.equation import Line, false_calcs
+
+    m = HHModel(HHParams(i_ext=10.0, method=method, input="noisy"), 3)
+    for _ in range(40):
+        f = m.step(1)
+        calcs = [c for line in f.equation if isinstance(line, Line) for c in line.calcs()]
+        assert len(calcs) == 2 and not false_calcs(f.equation)
+    assert calcs[0].result == m.V[0] and calcs[1].result == m.n[0]
+
+
+def test_a_calculation_fed_the_wrong_state_is_caught():
+    from nnlab.core.equation import false_calcs
+    from nnlab.core.neuron.equations import hh_lines
+
+    m = HHModel(HHParams(i_ext=10.0), 0)
+    m.advance(50)
+    before = tuple(float(m.rec[x].view()[-3, 0]) for x in ("v", "n", "m", "h"))
+    after = (float(m.V[0]), float(m.n[0]), float(m.m[0]), float(m.h[0]))
+    assert false_calcs(hh_lines(m.params, before, after, 10.0))

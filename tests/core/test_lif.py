@@ -118,3 +118,59 @@ def test_spike_level_reports_when_no_spike_comes():
     m = LIFModel(LIFParams(v_in=0.5, dt=1e-3), 0)
     f = m.step(2)
     assert "no spike" in f.message
+
+
+@pytest.mark.parametrize("inp", ["constant", "step", "noisy"])
+def test_a_changed_v_in_shows_at_once(inp):
+    m = LIFModel(LIFParams(v_in=2.0, input=inp, t_on=0.0, t_off=1.0, noise_sigma=0.0), 0)
+    m.advance(50)
+    m.set_params(m.params.replace(v_in=3.0))
+    rows = {name: value for name, value, _ in m.frame().values}
+    assert rows["J"] == "3.0000"
+
+
+def test_exact_spike_times_stay_exact_when_exp_dt_over_tau_m_is_negligible():
+    """dt = 0.01 s, tau_m = 0.1 ms: the potential sits at J by the end of a step and several spikes
+    fall in one step; every crossing is tau_m ln(J/(J-1)) after the refractory period ends."""
+    p = LIFParams(method="exact", dt=0.01, tau_m=1e-4, tau_ref=0.002, v_in=2.0)
+    m = LIFModel(p, 0)
+    m.advance(50)
+    st = m.spike_t.view()
+    assert np.isfinite(st).all() and len(st) > 200
+    assert st[0] == pytest.approx(1e-4 * np.log(2.0), rel=1e-12)
+    assert np.allclose(np.diff(st), 0.002 + 1e-4 * np.log(2.0), rtol=1e-9)
+    assert m.isi_rate(0) == pytest.approx(float(lif_rate(2.0, 1e-4, 0.002)), rel=1e-9)
+
+
+def test_exact_method_with_several_spikes_per_step_matches_a_fine_step():
+    coarse = isi_rate(3.0, 1e-2, method="exact", seconds=2.0)
+    fine = isi_rate(3.0, 1e-5, method="exact", seconds=0.5)
+    assert coarse == pytest.approx(fine, rel=1e-6)
+
+
+def test_exact_method_refuses_more_spikes_per_step_than_the_buffer_holds():
+    m = LIFModel(LIFParams(method="exact", dt=0.01, tau_m=1e-300, tau_ref=0.0), 0)
+    assert m.advance(10) == 0
+    assert "spikes in one step" in m.blowup and "smaller dt or a longer tau_ref" in m.blowup
+    assert np.isfinite(m.rec_v.view()).all()
+
+
+@pytest.mark.parametrize("method, shown", [
+    ("euler", {"v <-", "spike at t", "held at 0"}),
+    ("exact", {"v <-", "spike at t =", "refractory until t + r, then v <- J (1 - exp(-(dt - r)/tau_m)) ="}),
+])
+def test_the_pane_re_evaluates_to_the_kernels_potential(method, shown):
+    """Every kind of step (free, spiking, held, leaving the refractory period inside the step) shows a true line."""
+    from nnlab.core.equation import Line, false_calcs, lines_text
+
+    m = LIFModel(LIFParams(method=method, input="noisy", v_in=1.8, tau_ref=0.00015), 2)
+    seen = set()
+    for _ in range(400):
+        f = m.step(0)
+        assert not false_calcs(f.equation)
+        last = f.equation[-1]
+        calcs = last.calcs() if isinstance(last, Line) else ()
+        seen |= {c.lhs for c in calcs} | {k for k in ("spike at t", "held at 0") if k in lines_text(f.equation)[-1]}
+        if calcs and calcs[0].lhs != "spike at t =":
+            assert calcs[0].result == m.v[0]
+    assert shown <= seen

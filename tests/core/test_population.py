@@ -38,3 +38,15 @@ def test_same_seed_same_population():
     a = PopulationModel(PopulationParams(), 9)
     b = PopulationModel(PopulationParams(), 9)
     assert np.array_equal(a.alpha, b.alpha) and np.array_equal(a.encoders, b.encoders)
+
+
+def test_a_changed_x_shows_at_once_and_the_pane_stays_true():
+    from nnlab.core.equation import false_calcs
+
+    m = PopulationModel(PopulationParams(input="constant", x=0.5), 1)
+    for _ in range(20):
+        assert not false_calcs(m.step(0).equation)
+    m.set_params(m.params.replace(x=-0.25))
+    f = m.frame()
+    assert dict((n, v) for n, v, _ in f.values)["x"] == "-0.2500" and f.data["x_now"] == -0.25
+    assert not false_calcs(f.equation)

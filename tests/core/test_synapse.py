@@ -104,3 +104,71 @@ def test_excitation_drives_and_inhibition_silences_the_postsynaptic_neuron():
     alone.advance(5000)
     assert exc.metrics()["post_rate_hz"] > 30.0
     assert inh.metrics()["post_rate_hz"] < 0.2 * alone.metrics()["post_rate_hz"]
+
+
+def test_psc_kernel_in_log_space_matches_the_formula_and_stays_finite_for_tiny_tau_s():
+    t = np.array([0.0, 0.003, 0.02, 0.4, -0.1])
+    for n in range(6):
+        direct = np.where(t >= 0, np.maximum(t, 0) ** n * np.exp(-np.maximum(t, 0) / 0.02)
+                          / (math.factorial(n) * 0.02 ** (n + 1)), 0.0)
+        assert np.allclose(psc_kernel(t, n, 0.02), direct, rtol=1e-12, atol=0)
+    tiny = psc_kernel(np.array([0.0, 1e-300, 0.5]), 5, 1e-300)
+    assert np.isfinite(tiny).all() and tiny[2] == 0.0 and tiny[1] > 0
+    assert psc_kernel(np.array([0.0]), 0, 1e-300)[0] == pytest.approx(1e300)
+
+
+def test_the_order_n_line_is_the_real_update_of_the_last_stage():
+    """Issue 16: with n = 1 the line showed s <- 8.5738 * (1 - 0.001/0.02) = 10.1813, leaving out the
+    input of the first stage; now it shows both terms and re-evaluates to the kernel's s."""
+    from nnlab.core.equation import Line, false_calcs
+
+    m = SynapseModel(SynapseParams(n=1, tau_s=0.02, dt=1e-3, train="poisson", rate=40.0), 4)
+    for _ in range(60):
+        f = m.step(0)
+        assert not false_calcs(f.equation)
+    last = [c for line in f.equation if isinstance(line, Line) for c in line.calcs()][-1]
+    assert last.lhs == "s = s_1 <-" and last.result == m.euler.view()[-1] == m.stages[1]
+    assert last.text().startswith(f"s = s_1 <- {m.last[1]:.4f} * (1 - 0.001/0.02) + 0.001/0.02 * {m.last[0]:.4f} = ")
+
+
+def test_the_euler_form_stops_with_a_cause_when_tau_s_is_tiny():
+    m = SynapseModel(SynapseParams(n=5, dt=0.5, tau_s=1e-300, train="regular", rate=10.0), 0)
+    taken = m.advance(5)
+    assert taken == 1 and "diverged" in m.blowup and "dt < 2 tau_s" in m.blowup
+    assert all(np.isfinite(v).all() for v in m.traces().values())
+
+
+def test_a_convolution_beyond_float64_stops_with_a_cause():
+    m = SynapseModel(SynapseParams(n=0, dt=1e-3, tau_s=1e-310, weight=0.0, train="times", spike_times=(0.002,)), 0)
+    m.advance(5)
+    assert "beyond float64" in m.blowup and "raise tau_s" in m.blowup
+    assert all(np.isfinite(v).all() for v in m.traces().values())
+
+
+def test_the_pair_line_adds_w_over_tau_s_on_the_step_a_spike_arrives():
+    from nnlab.core.equation import Line, false_calcs
+
+    m = PairModel(PairParams(), 0)
+    f = m.step(2)
+    assert m.spike_i.view()[-1] == 0
+    s_line = [c for line in f.equation if isinstance(line, Line) for c in line.calcs()][0]
+    assert s_line.lhs == "s <- s (1 - dt/tau_s) + w/tau_s =" and "+ 0.03/0.01 = 3.0000" in s_line.text()
+    assert not false_calcs(f.equation)
+    f = m.step(0)
+    assert "+ w/tau_s" not in f.equation[1].text() and not false_calcs(f.equation)
+
+
+def test_the_pair_stops_when_the_current_leaves_the_finite_range():
+    m = PairModel(PairParams(tau_m=1e-300, tau_s=1e-300), 0)
+    taken = m.advance(5000)
+    assert taken < 5000 and "synaptic current s" in m.blowup and "dt < 2 tau_s" in m.blowup
+    assert all(np.isfinite(v).all() for v in m.traces().values())
+
+
+def test_the_pair_shows_a_changed_input_at_once():
+    m = PairModel(PairParams(v_in_post=0.0), 0)
+    m.advance(100)
+    s = m.state[2]
+    m.set_params(m.params.replace(v_in_post=1.5, v_in=3.0))
+    rows = {name: value for name, value, _ in m.frame().values}
+    assert rows["J pre"] == "3" and rows["J post"] == f"{1.5 + s:.4f}"

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input, Static
 from textual.widgets._select import SelectOverlay
 
+from nnlab.core.equation import false_calcs, lines_text
 from nnlab.ui.dialogs import OpenScenario, SaveScenario
 from nnlab.ui.help import HelpScreen
 from nnlab.ui.widgets.param_panel import ParamPanel, ParamRows
@@ -24,6 +25,8 @@ async def test_n_steps_one_dt_and_N_one_millisecond(make_app):
         assert lab.frame.step == 0
         await pilot.press("n")
         assert lab.frame.step == 1 and lab.frame.t == pytest.approx(0.01)
+        assert not false_calcs(lab.frame.equation)
+        assert lines_text(lab.frame.equation)[3].startswith("V <- V + dt (I - I_Na - I_K - I_L)/C = ")
         await pilot.press("N")
         assert lab.frame.step == 101
         status = str(app.query_one("#status", Static).render())

@@ -58,12 +58,14 @@ def psc_kernel(t: np.ndarray, n: int, tau_s: float) -> np.ndarray:
 
 
 def filtered_train(t: np.ndarray, spikes: np.ndarray, n: int, tau_s: float, weight: float = 1.0) -> np.ndarray:
-    """(a * h)(t) = w sum_p h(t - t_p), the convolution of a spike train with the kernel."""
+    """(a * h)(t) = w sum_p h(t - t_p), the convolution of a spike train with the kernel (inf or NaN where
+    it is beyond float64; the synapse model stops there)."""
     t = np.asarray(t, dtype=np.float64)
     out = np.zeros_like(t)
     for tp in np.asarray(spikes, dtype=np.float64):
         out += psc_kernel(t - tp, n, tau_s)
-    return weight * out
+    with np.errstate(invalid="ignore", over="ignore"):
+        return weight * out
 
 
 def nef_gain_bias(intercepts: np.ndarray, max_rates: np.ndarray, tau_m: float, tau_ref: float

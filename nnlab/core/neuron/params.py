@@ -32,9 +32,9 @@ def check_settle(p: Any, duration: float) -> None:
     """An F-I sweep counts the spikes after `settle` of each input's `duration`: refuse a settle that leaves
     no time to count (every rate would read 0 Hz while the neuron fires)."""
     if p.experiment == "fi" and p.settle >= duration:
-        raise ParamError("settle", f"a time shorter than the duration per input (run.duration = {duration:g} "
-                         f"{p.time_unit}): the duration must be longer than settle",
-                         f"settle = {p.settle:g} {p.time_unit}")
+        raise ParamError("settle", f"less than the duration per input, run.duration = {duration:g} {p.time_unit} "
+                         "(only spikes after settle count, so the duration must be longer than settle)",
+                         f"{p.settle:g} {p.time_unit}")
 
 
 def _check_window(p: Any, start: str, stop: str) -> None:
