@@ -3,12 +3,15 @@ implementation in plain numpy."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
+from nnlab.cli import main
 from nnlab.core.data import DataError
+from nnlab.core.equation import false_calcs, lines_text
 from nnlab.core.knobs import ParamError
 from nnlab.core.som import kernels as K
 from nnlab.core.som.data import MapData
@@ -16,6 +19,7 @@ from nnlab.core.som.lattice import adjacent_within, edges, neighbours, positions
 from nnlab.core.som.map_model import SOMModel
 from nnlab.core.som.params import DECAYS, NEIGHBOURHOODS, SOMParams
 from nnlab.core.som.words import GROUPS
+from nnlab.scenario import load
 
 
 def theta_direct(pos: np.ndarray, bmu: int, sigma: float, kind: str, c: float) -> np.ndarray:
@@ -250,6 +254,40 @@ def test_metrics_and_traces():
     t = m.traces()
     assert t["weights"].shape == (3, 4, 2) and t["qe"].shape == (3,) and t["hits"].shape == (3, 4)
     assert t["hits"].sum() == 40
+
+
+def test_metrics_describe_the_map_after_the_samples_run_within_an_epoch(capsys):
+    """Headless runs shorter than an epoch report the map they leave, not the untrained one."""
+    sc = load("som_square")
+    untrained = SOMModel(sc.params, sc.seed).metrics()
+    m = SOMModel(sc.params, sc.seed)
+    m.advance(100)
+    assert m.epoch == 0 and m.i == 100 and len(m.qe) == 1
+    hits = m.hits.copy()
+    scratch = (np.empty_like(m.bmus), np.empty_like(m.hits), np.empty(m.units))
+    qe, te = K.evaluate(m.Wt, m.x, m.adjacent, *scratch)
+    assert m.metrics()["qe"] == pytest.approx(qe) and m.metrics()["te"] == pytest.approx(te)
+    assert m.metrics()["qe"] < 0.5 * untrained["qe"]
+    assert len(m.qe) == 1 and np.array_equal(m.hits, hits)
+    m.advance(m.n - m.i)
+    assert m.i == 0 and m.metrics()["qe"] == m.qe[-1]
+    assert main(["run", "som_square", "--steps", "100", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"]["qe"] == pytest.approx(qe) and out["metrics"]["te"] == pytest.approx(te)
+
+
+def test_the_equation_of_each_stage_ends_in_the_kernels_numbers():
+    m = SOMModel(SOMParams(rows=4, cols=5, n_samples=40, epochs=2, neighbourhood="mexican_hat", decay="linear"), 0)
+    for _ in range(3):
+        f = m.step(0)
+        assert not false_calcs(f.equation), lines_text(f.equation)
+    text = lines_text(f.equation)
+    assert text[1].startswith("t = 0 of 80 (linear decay):  sigma = ") and text[2].startswith("unit ")
+    assert text[3].split(";")[0].endswith(f"= {m.Wt[m.used['dim'], m.used['units'][0]]:.4g}")
+    snap = m.snapshot()
+    m.step(1)
+    m.restore(snap)
+    assert lines_text(m.frame().equation) == text
 
 
 # -- bad input ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlab.core.equation import lines_text
 from nnlab.plotting.spec import Figure, Picture, TextPanel
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import load
@@ -28,7 +29,7 @@ async def test_one_sample_stage_by_stage_and_back():
         assert lab.model.t == 1 and lab.model.moved.any()
         top = lab.query_one("#plot-top", PlotView).figure
         assert isinstance(top, Figure) and "moved" in [s.label for s in top.series]
-        assert "W_v += eta" in lab.frame.equation[0] and "units moved" in lab.frame.equation[1]
+        assert "W_v += eta" in lab.frame.equation[0] and "units moved" in lines_text(lab.frame.equation)[1]
         await pilot.press("b", "b", "b")
         await pilot.pause()
         assert lab.model.t == 0 and np.array_equal(lab.model.Wt, W0)

@@ -9,7 +9,8 @@ For a sample x at step t of T = epochs x samples:
 
 Stages and whole epochs call the same kernels, so they give the same map. After every epoch the
 quantization error (mean |x - W_BMU|) and the topographic error (share of samples whose two
-nearest units are not adjacent on the lattice) are measured on all the data.
+nearest units are not adjacent on the lattice) are measured on all the data; `metrics` measures
+them again when samples have run since.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from nnlab.core.data import DataError
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.som import kernels as K
 from nnlab.core.som.data import MapData, map_data
+from nnlab.core.som.equations import equation_lines
 from nnlab.core.som.lattice import edges, neighbour_table, positions
 from nnlab.core.som.params import DECAYS, NEIGHBOURHOODS, SOMParams
 
@@ -101,8 +103,10 @@ class SOMModel:
         self.bmu_dist = float("nan")
         self.moved = np.zeros(units, bool)
         self.said = "start: press n to draw a sample"
-        self.used: tuple[int, float, float] | None = None
-        """(t, sigma, eta) of the last update made stage by stage."""
+        self.used: dict[str, Any] | None = None
+        """The last update made stage by stage: its t, sigma and eta, the BMU and a unit beside it ("units";
+        -1 for none), the input farthest from the BMU's weight ("dim"), and the two units' weight for that
+        input before the update ("before") and their theta ("theta")."""
         self.qe: list[float] = []
         self.te: list[float] = []
         self._blowup = ""
@@ -174,11 +178,15 @@ class SOMModel:
             self.said = f"BMU: unit ({r}, {c}) at distance {self.bmu_dist:.4g}"
         else:
             s, eta = self.sigma_eta()
-            self.used = (self.t, s, eta)
             before = self.Wt.copy()
             K.neighbourhood(self._theta, self.bmu, *self._kernel_args(), s, NEIGHBOURHOODS.index(p.neighbourhood),
                             p.inhibition, self._fy, self._fx, self._grid)
             K.update(self.Wt, self.xv, self._theta, eta)
+            units = (self.bmu, int(self.adjacent[self.bmu][0]))
+            dim = int(np.argmax(np.abs(self.xv - before[:, self.bmu])))
+            self.used = {"t": self.t, "sigma": s, "eta": eta, "units": units, "dim": dim,
+                         "before": tuple(float(before[dim, u]) for u in units),
+                         "theta": tuple(float(self._theta[u]) for u in units)}
             if self._ran_away(before):
                 self.said = "paused: " + self._blowup
                 return
@@ -322,7 +330,7 @@ class SOMModel:
             "schedule": self.schedule(), "sigma": s, "eta": eta, "stage": self.stage,
             "dataset": p.dataset, "neighbourhood": p.neighbourhood, "inhibition": p.inhibition}
         return Frame(t=float(self.epoch), step=self.t, stage=self.said, values=rows, data=data,
-                     equation=equation_text(self), message=self._blowup)
+                     equation=equation_lines(self), message=self._blowup)
 
     def schedule(self, points: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t, sigma(t), eta(t)) at `points` times over the run."""
@@ -330,30 +338,19 @@ class SOMModel:
         pairs = np.array([self.sigma_eta(int(t)) for t in ts])
         return ts, pairs[:, 0], pairs[:, 1]
 
+    def errors_now(self) -> tuple[float, float]:
+        """(QE, TE) of the map as it is: the last epoch's measurement, or measured now when samples of an
+        unfinished epoch have moved it since (the BMUs and hits of the last epoch stay as they are)."""
+        if self.i == 0:
+            return self.qe[-1], self.te[-1]
+        qe, te = K.evaluate(self.Wt, self.x, self.adjacent, np.empty_like(self.bmus), np.empty_like(self.hits),
+                            np.empty(self.units))
+        return float(qe), float(te)
+
     def metrics(self) -> dict[str, Any]:
-        return {"qe": self.qe[-1] if self.qe else float("nan"), "te": self.te[-1] if self.te else float("nan"),
-                "epochs": self.epoch}
+        qe, te = self.errors_now()
+        return {"qe": qe, "te": te, "epochs": self.epoch}
 
     def traces(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights, "qe": np.array(self.qe), "te": np.array(self.te),
                 "hits": self.hits.reshape(self.params.rows, self.params.cols).copy()}
-
-
-def equation_text(m: SOMModel) -> tuple[str, str]:
-    """The stage in force and its numbers."""
-    p = m.params
-    s, eta = m.sigma_eta()
-    theta = {"gaussian": "theta = exp(-d^2 / 2 sigma^2)", "bubble": "theta = 1 if d <= sigma else 0",
-             "mexican_hat": f"theta = (g(sigma) - {p.inhibition:g} g(2 sigma)) / (1 - {p.inhibition:g})"}
-    if m.stage == 1:
-        return ("draw: x = the next sample of this epoch's random order",
-                f"x = ({', '.join(f'{v:.3g}' for v in m.xv[:4])}{', ...' if len(m.xv) > 4 else ''})")
-    if m.stage == 2:
-        return ("BMU u = argmin_v |x - W_v|  (competition, Euclidean distance)",
-                f"u = {m.bmu}, |x - W_u| = {m.bmu_dist:.4g}")
-    t = m.t
-    if m.used is not None and m.used[0] == m.t - 1:
-        t, s, eta = m.used
-    moved = f", {int(m.moved.sum())} units moved" if m.moved.any() else ""
-    return (f"W_v += eta(t) theta(d(v, u)) (x - W_v);  {theta[p.neighbourhood]}",
-            f"t = {t} of {m.T}: sigma = {s:.4g}, eta = {eta:.4g} ({p.decay} decay){moved}")
