@@ -7,11 +7,9 @@ until it posts RunFinished. Kernels compile in a worker at first use while keys 
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any, Callable
 
 from textual.app import ComposeResult
@@ -24,17 +22,17 @@ from textual.widgets import Static
 
 from nnlab.core.knobs import ParamsBase
 from nnlab.core.registry import LabSpec
-from nnlab.core.runner import run
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
-from nnlab.scenario.class_access import ClassAccess
+from nnlab.ui.lab_files import LabFiles
+from nnlab.ui.lab_runs import LabRuns
 from nnlab.ui.lab_state import History, LabState
-from nnlab.ui.messages import FrameReady, KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged, RunFinished
+from nnlab.ui.messages import KernelsCompiling, KernelsFailed, KernelsReady, ParamsChanged
 from nnlab.ui.widgets.equation import EquationPane
 from nnlab.ui.widgets.inspector import Inspector
 from nnlab.ui.widgets.param_panel import ParamPanel
 
-class LabView(Widget, can_focus=True):
+class LabView(LabRuns, LabFiles, Widget, can_focus=True):
     """Base of every lab screen, over one `LabState` (scenario, params, seed, model, frame).
 
     The state changes as one thing: a new scenario or a rebuild makes its model in a worker and
@@ -78,6 +76,8 @@ class LabView(Widget, can_focus=True):
     LabView EquationPane { height: auto; max-height: 17%; min-height: 2; background: $boost; }
     LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
     LabView #status.-error { height: 2; background: $error 40%; }
+    LabView.-max-top #left, LabView.-max-top EquationPane, LabView.-max-top #plot-bottom { display: none; }
+    LabView.-max-bottom #left, LabView.-max-bottom EquationPane, LabView.-max-bottom #plot-top { display: none; }
     """
 
     running: reactive[bool] = reactive(False)
@@ -278,29 +278,6 @@ class LabView(Widget, can_focus=True):
             self._set_error(self.model.blowup + " Paused at the last good state.")
         self._update_status()
 
-    def on_frame_ready(self, message: FrameReady) -> None:
-        if self.running and message.model is self.model:
-            self.show_frame(message.frame)
-
-    def on_run_finished(self, message: RunFinished) -> None:
-        if message.model is not self._run_model:
-            return
-        self.running = False
-        self._stop = None
-        self._run_model = None
-        if message.model is not self.model:
-            self._update_status()
-            return
-        if self._restore_on_finish:
-            self._restore_on_finish = False
-            self._restore_last()
-            return
-        self.show_frame(message.frame)
-        if message.blowup:
-            self.notify(message.blowup, title="paused", severity="error", timeout=8)
-        elif not message.stopped and self.reached_end():
-            self.notify("reached the end of the scenario's run; space runs it again from here", timeout=3)
-
     def remaining_steps(self) -> int:
         """Steps left in the scenario's run (the model's `default_steps`); at the end, says how to start again."""
         left = self.model.default_steps()
@@ -394,10 +371,6 @@ class LabView(Widget, can_focus=True):
         self.history.push(self.model.snapshot())
         self._dirty = True
 
-    def _stop_run(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-
     def action_step(self) -> None:
         self._step(0)
 
@@ -416,61 +389,6 @@ class LabView(Widget, can_focus=True):
         else:
             self._push_history()
             self.show_frame(self.model.step(level))
-
-    def step_mode(self, level: int) -> str:
-        """How a step of this size runs: "inline" (quick), "worker" (may take long) or "run" (a paced run)."""
-        return "inline"
-
-    def pace(self) -> float | None:
-        """Steps per second of wall time while running, or None for as fast as possible."""
-        return None
-
-    def action_toggle_run(self) -> None:
-        if self.running:
-            self._stop_run()
-            return
-        if not self._ready(queue=self.action_toggle_run):
-            return
-        self._set_error("")
-        self._start_run(self.remaining_steps())
-
-    def _start_run(self, steps: int, frame_every: int = 0) -> None:
-        """Run `steps` steps in a worker: paced by `pace()`, or as fast as possible with a frame every
-        `frame_every` steps when that is given."""
-        if steps <= 0:
-            return
-        pace = None if frame_every else self.pace()
-        self._start_worker(partial(self._run_thread, steps, pace, frame_every or 1))
-
-    def _start_worker(self, work: Any) -> None:
-        """Hand the model to a thread worker; it posts RunFinished when it gives the model back."""
-        self._push_history()
-        self._stop = threading.Event()
-        self._run_model = self.model
-        self.running = True
-        self._update_status()
-        self.run_worker(partial(work, self._stop), thread=True, group="run", exclusive=True, exit_on_error=False)
-
-    def _step_thread(self, level: int, stop: threading.Event) -> None:
-        model = self._run_model
-        try:
-            frame = model.step(level)
-            self.post_message(RunFinished(frame, model, False, model.blowup))
-        except MemoryError:
-            self.post_message(RunFinished(model.frame(), model, True, "the step ran out of memory"))
-        except Exception as exc:  # shown to the user as a message, never as a traceback
-            self.post_message(RunFinished(model.frame(), model, True, f"the step stopped: {exc}"))
-
-    def _run_thread(self, steps: int, pace: float | None, frame_every: int, stop: threading.Event) -> None:
-        model = self._run_model
-        try:
-            result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
-                         frame_every=frame_every if pace is None else 0, pace=pace)
-            self.post_message(RunFinished(model.frame(), model, result.stopped, result.blowup))
-        except MemoryError:
-            self.post_message(RunFinished(model.frame(), model, True, "the run ran out of memory"))
-        except Exception as exc:  # shown to the user as a message, never as a traceback
-            self.post_message(RunFinished(model.frame(), model, True, f"the run stopped: {exc}"))
 
     def action_step_back(self) -> None:
         if not self._ready(queue=self.action_step_back):
@@ -544,18 +462,16 @@ class LabView(Widget, can_focus=True):
         return self.window or 1.0
 
     def action_maximize(self) -> None:
-        """z: the upper plot fills the screen, then the lower one, then the lab is back."""
-        screen = self.screen
-        top, bottom = self.query_one("#plot-top", PlotView), self.query_one("#plot-bottom", PlotView)
-        if screen.maximized is None:
-            screen.maximize(top, container=False)
-        elif screen.maximized is top and bottom.display:
-            screen.maximize(bottom, container=False)
-        else:
-            screen.minimize()
-            self.focus()
+        """z: the upper plot fills the lab (the status line stays, every key still acts), then the lower
+        one, then the lab is back."""
+        if self.has_class("-max-top"):
+            self.remove_class("-max-top")
+            self.add_class("-max-bottom")
+        elif self.has_class("-max-top") or self.has_class("-max-bottom"):
+            self.remove_class("-max-top", "-max-bottom")
             return
-        self.focus()
+        else:
+            self.add_class("-max-top")
         self.notify("z: the next plot, then back to the lab", timeout=2)
 
     def on_params_changed(self, message: ParamsChanged) -> None:
@@ -595,71 +511,6 @@ class LabView(Widget, can_focus=True):
     def action_open(self) -> None:
         self.app.action_open_scenario()
 
-    def action_save(self) -> None:
-        from nnlab.ui.dialogs import SaveScenario
-
-        self.app.push_screen(SaveScenario(self.current_scenario(), self._access))
-
     def current_scenario(self) -> Scenario:
         """The scenario as it stands now: the edited parameters and the present seed."""
         return replace(self.scenario, params=self.params, seed=self.seed)
-
-    def action_export(self) -> None:
-        if not self._ready(queue=self.action_export) or self.running:
-            if self.running:
-                self.notify("pause (space) before exporting", timeout=2)
-            return
-        import numpy as np
-
-        from nnlab.scenario.writer import write_atomic
-
-        name = f"{self.scenario.name or self.spec.name}-step{self.model.steps_total}.npz"
-        path = _free_path(self._output_dir() / name)
-        buf = io.BytesIO()
-        np.savez(buf, **self.model.traces())
-        try:
-            write_atomic(path, buf.getvalue())
-        except OSError as exc:
-            self.notify(f"could not write {path}: {exc.strerror}", severity="error")
-            return
-        self.notify(f"traces written to {self._shown(path)}", timeout=4)
-
-    @property
-    def _access(self) -> ClassAccess | None:
-        """The class-server session's folders, when the app is one."""
-        return getattr(self.app, "access", None)
-
-    def _output_dir(self) -> Path:
-        return self._access.saves if self._access is not None else Path.cwd()
-
-    def _shown(self, path: Path) -> str:
-        return self._access.shown(path) if self._access is not None else str(path)
-
-    def export_plots(self) -> None:
-        """Write the two figures as plain text."""
-        from nnlab.plotting.text_export import figure_text
-        from nnlab.scenario.writer import write_atomic
-
-        if self.frame is None:
-            return
-        top, bottom = self.figures(self.frame)
-        path = _free_path(self._output_dir() / f"{self.scenario.name or self.spec.name}-plots.txt")
-        text = figure_text(top) + "\n\n" + figure_text(bottom) + "\n"
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            self.notify(f"could not write {path}: {exc.strerror}", severity="error")
-            return
-        self.notify(f"plots written to {self._shown(path)}", timeout=4)
-
-
-def _free_path(path: Path) -> Path:
-    """`path`, or `path` with -1, -2 ... before the suffix when it exists."""
-    if not path.exists():
-        return path
-    k = 1
-    while True:
-        cand = path.with_name(f"{path.stem}-{k}{path.suffix}")
-        if not cand.exists():
-            return cand
-        k += 1
