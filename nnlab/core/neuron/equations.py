@@ -24,10 +24,6 @@ HH_RULES = {
 }
 
 
-SOFTPLUS_SHOWN = -20.0
-"""Below this z, ln(1 + e^z) evaluated as written loses the digits the model keeps (it uses log1p)."""
-
-
 def _n(x: float, fmt: str = "g") -> Num:
     return Num(float(x), fmt)
 
@@ -192,7 +188,8 @@ def pair_lines(p: Any, last: Any, now: Any, pre_spiked: bool, post_spiked: bool,
         rule,
         Line(Calc("s <- s (1 - dt/tau_s)" + (" + w/tau_s =" if pre_spiked else " ="), s, s_now, ".4f"),
              "   (a presynaptic spike this step)" if pre_spiked else ""),
-        Line(Calc("J_post = v_in_post + s =", _n(p.v_in_post) + _n(s_now, ".4f"), j_post, ".4f"), ";  ", mean),
+        Line(Calc("J_post = v_in_post + s =", _n(p.v_in_post) + _n(s_now, ".4f"), j_post, ".4f"), ";  ",
+             *mean.parts),
     ]
     if ref_post > 0:
         lines.append("v_post: refractory, held at 0")
@@ -210,6 +207,10 @@ def rate_calc(count: int, first: float, last: float, rate: float, unit: str) -> 
     span = _n(last, ".6g") - _n(first, ".6g")
     seconds = span / 1000 if unit == "ms" else span
     return Calc("rate = (spikes - 1)/(last - first spike) =", (_n(count, "d") - 1) / seconds, rate, ".3f")
+
+
+SOFTPLUS_SHOWN = -20.0
+"""Below this z, ln(1 + e^z) evaluated as written loses the digits the model keeps (it uses log1p)."""
 
 
 def activation_lines(function: str, formula: str, z: float, f: float, d: float) -> tuple[EquationLine, ...]:

@@ -230,10 +230,10 @@ class SpikingModel(ABC):
         return self.spike_t.view(), self.spike_i.view()
 
     def pending(self) -> str:
-        """"from the next step: i_ext = 6" for the knobs changed since the last step (the pane shows that
-        step with the values it ran with), or "" when none changed."""
+        """"from the next step: i_ext = 6" for the knobs of the simulation (not the view) changed since the last
+        step (the pane shows that step with the values it ran with), or "" when none changed."""
         changed = [f"{f.name} = {_shown(getattr(self.params, f.name))}" for f in dataclasses.fields(self.params)
-                   if getattr(self.params, f.name) != getattr(self.step_params, f.name)]
+                   if f.name != "view" and getattr(self.params, f.name) != getattr(self.step_params, f.name)]
         return "from the next step: " + ", ".join(changed) if changed and self.step_count else ""
 
     def with_pending(self, lines: tuple[Any, ...]) -> tuple[Any, ...]:
