@@ -49,7 +49,13 @@ class LabFiles:
         return self._access.saves if self._access is not None else Path.cwd()
 
     def _shown(self, path: Path) -> str:
-        return self._access.shown(path) if self._access is not None else str(path)
+        """`path` as the user should read it: in their class folder, or with ~ for the home folder."""
+        if self._access is not None:
+            return self._access.shown(path)
+        try:
+            return "~/" + str(path.relative_to(Path.home()))
+        except ValueError:
+            return str(path)
 
     def export_plots(self) -> None:
         """Write the two figures as plain text."""

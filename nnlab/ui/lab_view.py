@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Callable
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -75,7 +76,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
     LabView #center { width: 1fr; }
     LabView EquationPane { height: auto; max-height: 17%; min-height: 2; background: $boost; }
     LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
-    LabView #status.-error { height: 2; background: $error 40%; }
+    LabView #status.-error { background: $error 40%; }
     LabView.-max-top #left, LabView.-max-top EquationPane, LabView.-max-top #plot-bottom { display: none; }
     LabView.-max-bottom #left, LabView.-max-bottom EquationPane, LabView.-max-bottom #plot-top { display: none; }
     """
@@ -160,6 +161,9 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         self.query_one("#plot-bottom", PlotView).show_message("")
         self._update_status()
         self.call_after_refresh(self._prepare, self._first, self._first.params, self._first.seed)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._update_status)
 
     # -- model lifecycle --------------------------------------------------------------------------
     def _prepare(self, scenario: Scenario, params: ParamsBase, seed: int) -> None:
@@ -298,26 +302,39 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
             return ""
 
     def _update_status(self) -> None:
-        status = self.query_one("#status", Static)
+        """The status line: where the model is and what the last step did first, then the step sizes; it
+        takes a second or third line when a narrow terminal would cut it."""
         if self._status_error:
             where = self._position()
-            status.update(f"paused at {where}: {self._status_error}" if where else self._status_error)
+            self._show_status(f"paused at {where}: {self._status_error}" if where else self._status_error)
             return
         if self.model is None or self.frame is None:
-            status.update(self.compile_text, layout=False)
+            self._show_status(self.compile_text)
             return
         if self._build is not None:
-            status.update(f"opening {self._build[1].name or self._build[1].title}: {self.compile_text}",
-                          layout=False)
+            self._show_status(f"opening {self._build[1].name or self._build[1].title}: {self.compile_text}")
             return
         levels = self.model.step_levels()
         big = levels[self.level] if self.level < len(levels) else levels[-1]
         state = "running" if self.running else "paused"
         back = f"  b: {len(self.history)} back" if self.history else ""
-        text = f"{state}  {self._position()}  |  n: {levels[0]}  N: {big} (g){back}  |  {self.frame.stage}"
+        parts = [f"{state}  {self._position()}", self.frame.stage]
         if self.frame.message:
-            text += f"  |  {self.frame.message}"
-        status.update(text, layout=False)
+            parts.append(self.frame.message)
+        parts.append(f"n: {levels[0]}  N: {big} (g){back}")
+        self._show_status("  |  ".join(parts))
+
+    def _show_status(self, text: str) -> None:
+        """Put `text` in the status line, one to three lines high (four for an error); a layout pass only when the height changes."""
+        status = self.query_one("#status", Static)
+        width = status.size.width - 2
+        most = 4 if self._status_error else 3
+        rows = min(most, max(1, -(-cell_len(text) // width))) if width > 0 else 1
+        if status.styles.height is None or status.styles.height.value != rows:
+            status.styles.height = rows
+            status.update(text)
+        else:
+            status.update(text, layout=False)
 
     def _set_error(self, text: str, update: bool = True) -> None:
         status = self.query_one("#status", Static)
@@ -350,7 +367,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
                 self._restore_last()
             except Exception:  # the last good frame cannot be drawn either: the message still shows
                 pass
-        self._set_error(f"internal error ({one_line(exc)}); the lab is back at its last good state, {shown}")
+        self._set_error(f"internal error ({one_line(exc)}); back at the last good state; {shown}")
 
     def _restore_last(self) -> None:
         """Undo a step that failed half-way (its snapshot is the newest) and draw the last good frame."""

@@ -32,7 +32,7 @@ async def test_a_failing_frame_leaves_the_lab_at_its_last_good_state(make_app, m
         status = status_of(app)
         log = tmp_path / "nnlab" / "errors.log"
         assert "internal error (ZeroDivisionError: a figure divided by zero)" in status
-        assert str(log) in status and "last good state" in status
+        assert str(log) in status and "back at the last good state" in status
         assert "Traceback" in log.read_text() and "a figure divided by zero" in log.read_text()
         assert lab.frame is good and lab.model.steps_total == good.step
         assert (lab.model.snapshot()["state"]["v"] == v_good).all()
