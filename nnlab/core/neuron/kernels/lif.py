@@ -91,16 +91,27 @@ def lif_exact_advance(v, ref, gain, bias, drive, dt, tau_m, tau_ref, most, step0
         for i in range(N):
             J = gain[i] * x + bias[i]
             free = ref[i]
-            u = 0.0
             if free <= 0.0:
+                end = J + (v[i] - J) * decay
+                if end < 1.0:
+                    v[i] = end
+                    ref[i] = 0.0
+                    continue
                 free = 0.0
                 u = v[i]
-            end = 0.0
+            elif free >= dt:
+                v[i] = 0.0
+                ref[i] = free - dt
+                continue
+            else:
+                u = 0.0
+            # from u at time `free` into the step: spike, rest tau_ref, and again while the step lasts
             fired = 0
-            while free < dt:
-                e = decay if free == 0.0 else math.exp(-(dt - free) / tau_m)
-                end = J + (u - J) * e
+            while True:
+                end = J + (u - J) * (decay if free == 0.0 else math.exp(-(dt - free) / tau_m))
                 if end < 1.0:
+                    v[i] = end
+                    ref[i] = 0.0
                     break
                 if fired == most:
                     return j, n_spk, CROWDED
@@ -111,12 +122,10 @@ def lif_exact_advance(v, ref, gain, bias, drive, dt, tau_m, tau_ref, most, step0
                 fired += 1
                 u = 0.0
                 free = cross + tau_ref
-            if free >= dt:
-                v[i] = 0.0
-                ref[i] = free - dt
-            else:
-                v[i] = end
-                ref[i] = 0.0
+                if free >= dt:
+                    v[i] = 0.0
+                    ref[i] = free - dt
+                    break
         for r in range(R):
             rec_v[j, r] = v[r]
     return drive.shape[0], n_spk, OK
