@@ -260,7 +260,8 @@ def test_the_equation_after_a_sweep_describes_its_last_update():
     f = m.step(1)
     assert m.last["unit"] == m.last_unit == m.order[-1]
     text = lines_text(f.equation)
-    assert text[1].startswith(f"h_{m.last_unit} = sum_j") and text[2].endswith(f"= {m.E.view()[-1]:.5g}")
+    assert text[1].startswith("overlap with H: m = (same - different)/N = ")
+    assert text[2].startswith(f"h_{m.last_unit} = sum_j") and text[3].endswith(f"= {m.E.view()[-1]:.5g}")
     assert not false_calcs(f.equation)
 
 

@@ -31,8 +31,8 @@ def rule_text(m: Any) -> str:
 
 
 def numbers_lines(m: Any) -> tuple[Line, ...]:
-    """The last update with its numbers: a unit's field and the energy it leaves, or a whole step's count; then
-    the overlap with the target pattern."""
+    """The overlap with the target pattern, then the last update with its numbers: a unit's field and the energy
+    it leaves, or a whole step's count (last, so that a short pane keeps them)."""
     d = m.last
     p = m.params
     E = float(m.E.view()[-1])
@@ -56,7 +56,7 @@ def numbers_lines(m: Any) -> tuple[Line, ...]:
         if n:
             parts += [_weight_calc(m), ";  "]
         lines = (Line(*parts, "E = ", Num(E, ".5g")),)
-    return lines + _overlap_line(m)
+    return _overlap_line(m) + lines
 
 
 def _weight_calc(m: Any) -> Calc:
