@@ -130,7 +130,9 @@ class Op(Expr):
         if self.op == "neg":
             return "-" + _paren(self.args[0], self.args[0].precedence() <= mine)
         left, right = self.args
-        left_text = _paren(left, left.precedence() < mine or (self.op == "^" and left.precedence() <= mine))
+        negative_number = isinstance(left, Num) and left.precedence() == 0
+        left_text = _paren(left, (left.precedence() < mine and not (negative_number and self.op != "^"))
+                           or (self.op == "^" and left.precedence() <= mine))
         # a - (b + c), a / (b * c) and a ^ (b ^ c) need brackets that a + (b + c) does not
         tight = self.op in ("-", "/", "^")
         right_text = _paren(right, right.precedence() < mine or (tight and right.precedence() == mine)

@@ -71,3 +71,4 @@ def test_rendering_brackets_what_it_must() -> None:
     assert fn("exp", -a / b).text() == "exp(-2/3)"
     assert ((a + b) ** a).text() == "(2 + 3)^2"
     assert isinstance(a * 2, Expr)
+    assert (c + a).text() == "-1 + 2" and (c * a).text() == "-1 * 2" and (c ** a).text() == "(-1)^2"
