@@ -23,6 +23,8 @@ DEFAULT_WINDOW = {"hh": 100.0, "lif": 0.2, "synapse": 0.5, "pair": 0.2, "populat
 """Visible time span of the trace views, in the model's time unit."""
 
 GATE_ROLES = ("success", "accent", "error")
+MAX_CURVES = 60
+"""Most tuning curves drawn (beyond that they fill the plot)."""
 LAST_RUN_SPAN = {"hh": 100.0, "lif": 0.1}
 """How much of the last run of an F-I sweep is drawn (ms for HH, s for LIF)."""
 
@@ -87,11 +89,11 @@ def _hh(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     rate_note = (f"{len(spikes)} spikes",)
     if view == "phase":
         n = d["n"][:, 0]
-        top = Figure("phase plane: n against V", (
+        vlim = padded(min(-80.0, float(v[sl].min())), max(40.0, float(v[sl].max())))
+        top = Figure("phase plane: n against V", _nullclines(d, vlim) + (
             Series(v[sl], n[sl], role="primary", label="trajectory"),
             Series(v[-1:], n[-1:], kind="points", role="warning", label="now"),
-        ), padded(min(-80.0, float(v[sl].min())), max(40.0, float(v[sl].max()))),
-            padded(min(0.2, float(n[sl].min())), max(0.8, float(n[sl].max()))), xlabel="V (mV)")
+        ), vlim, padded(min(0.2, float(n[sl].min())), max(0.8, float(n[sl].max()))), xlabel="V (mV)")
     else:
         top = Figure("V (mV)", (
             Series(t[sl], v[sl], role="primary", label="V"),
@@ -112,6 +114,43 @@ def _hh(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
         inp = Series(t[sl], scaled * 0.98, role="foreground", label=f"I ({lo:.3g}..{hi:.3g})")
         bottom = Figure("gates", gates + (inp,), xlim, (-0.02, 1.02), xlabel="ms")
     return top, bottom
+
+
+def hh_nullclines(V: np.ndarray, params: Any, h: float, current: float) -> tuple[np.ndarray, np.ndarray]:
+    """The nullclines of the HH phase plane (n against V) at the membrane potentials V (mV).
+
+    V-nullcline, dV/dt = 0 with the fast m at its steady state m_inf(V) and h held at its present value:
+        g_K n^4 (V - E_K) = I - g_Na m_inf(V)^3 h (V - E_Na) - g_L (V - E_L)
+    so n = (right side / (g_K (V - E_K)))^(1/4), where that ratio lies in [0, 1] (NaN elsewhere).
+    n-nullcline, dn/dt = 0: n = n_inf(V) = alpha_n / (alpha_n + beta_n).
+    `params` is the HHParams in force (conductances mS/cm^2, reversal potentials mV, rate set); `current`
+    the input (uA/cm^2). Returns (n on the V-nullcline, n on the n-nullcline), each shaped like V.
+    """
+    from nnlab.core.neuron.hh_model import gate_curves
+
+    V = np.asarray(V, dtype=np.float64)
+    x_inf, _ = gate_curves(V, params.rates == "course")
+    n_inf, m_inf = x_inf[0], x_inf[1]
+    rest = current - params.g_na * m_inf**3 * h * (V - params.e_na) - params.g_l * (V - params.e_l)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = rest / (params.g_k * (V - params.e_k))
+    n_v = np.full_like(V, np.nan)
+    inside = (ratio >= 0.0) & (ratio <= 1.0)
+    n_v[inside] = ratio[inside] ** 0.25
+    return n_v, n_inf
+
+
+def _nullclines(d: dict[str, Any], vlim: tuple[float, float]) -> tuple[Series, ...]:
+    """The two nullclines over the phase plane's V range, when the frame carries its params."""
+    params = d.get("params")
+    if params is None:
+        return ()
+    h = float(d["h"][-1, 0])
+    current = float(d.get("i_now", d["current"][-1]))
+    V = np.linspace(vlim[0], vlim[1], 400)
+    n_v, n_inf = hh_nullclines(V, params, h, current)
+    return (Series(V, n_v, role="accent", label=f"dV/dt = 0 (h = {h:.2f})"),
+            Series(V, n_inf, role="success", label="dn/dt = 0"))
 
 
 def _lif(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
@@ -197,15 +236,23 @@ def _population(frame: Any, view: str, win: float) -> tuple[Figure, Figure | Pic
         return top, Picture("rates G(J) of every neuron (rows, sorted by encoder and intercept) against x",
                             rates[order], xlabel=f"x from -1 (left) to 1 (right); brightest = {rates.max():.0f} Hz",
                             notes=(f"x now {d['x_now']:+.2f}",))
-    enc = d["encoders"]
-    first = {+1: next((i for i, e in enumerate(enc) if e > 0), -1), -1: next((i for i, e in enumerate(enc) if e < 0), -1)}
-    series = tuple(Series(x, rates[i], role="primary" if enc[i] > 0 else "accent",
-                          label=f"e = {int(enc[i]):+d}" if i == first[int(enc[i])] else "")
-                   for i in range(min(len(rates), 60)))
-    now = Series(np.array([d["x_now"]]), np.array([0.0]), kind="vlines", role="warning", label=f"x = {d['x_now']:+.2f}")
-    bottom = Figure("tuning curves G(alpha e x + beta) (Hz)", series + (now,), (-1.0, 1.0),
-                    (0.0, 1.04 * max(float(rates.max()), 1.0)), xlabel="x")
+    bottom = Figure("tuning curves G(alpha e x + beta) (Hz)", _tuning_series(x, rates, d["encoders"]) + (
+        Series(np.array([d["x_now"]]), np.array([0.0]), kind="vlines", role="warning", label=f"x = {d['x_now']:+.2f}"),
+    ), (-1.0, 1.0), (0.0, 1.04 * max(float(rates.max()), 1.0)), xlabel="x",
+        notes=(f"{MAX_CURVES} of {len(rates)} drawn",) if len(rates) > MAX_CURVES else ())
     return top, bottom
+
+
+def _tuning_series(x: np.ndarray, rates: np.ndarray, enc: np.ndarray) -> tuple[Series, ...]:
+    """The first MAX_CURVES tuning curves, coloured by encoder; the legend counts them per encoder (one
+    entry per colour, "12 with e = +1", not one per neuron)."""
+    rates, enc = rates[:MAX_CURVES], enc[:MAX_CURVES]
+    series = []
+    for sign, role in ((1, "primary"), (-1, "accent")):
+        rows = np.flatnonzero(np.sign(enc) == sign)
+        for k, i in enumerate(rows):
+            series.append(Series(x, rates[i], role=role, label=f"{len(rows)} with e = {sign:+d}" if k == 0 else ""))
+    return tuple(series)
 
 
 def _activation(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:

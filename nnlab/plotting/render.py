@@ -1,4 +1,4 @@
-"""Lay a figure out in character cells: title and legend, y ticks, the braille plot, x ticks.
+"""Lay a figure out in character cells: title, legend and notes, y ticks, the braille plot, x ticks.
 
 The result is a list of rows, each a list of (text, role) pieces; role None is plain text,
 "dim" is muted, other roles are the series' colour roles. Widgets turn pieces into styles.
@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from nnlab.plotting.canvas import draw
+from nnlab.plotting.legend import corner_box, cut, header, legend
 from nnlab.plotting.spec import ROLES, Figure
 
 Piece = tuple[str, str | None]
@@ -33,12 +34,18 @@ def tick(v: float) -> str:
 
 def layout(fig: Figure, width: int, height: int) -> list[Row]:
     """The figure as `height` rows of at most `width` cells."""
+    return laid_out(fig, width, height)[0]
+
+
+def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
+    """`layout`, and whether the title had to be cut (the widget then offers it whole as a tooltip)."""
     if width < 8 or height < 3:
-        return [[(fig.title[:width], None)]] + [[("", None)] for _ in range(height - 1)]
-    rows: list[Row] = _title_rows(fig, width, 2 if height >= 8 else 1)
-    plot_h = height - 1 - len(rows)
+        return [[(cut(fig.title, width), None)]] + [[("", None)] for _ in range(height - 1)], len(fig.title) > width
     y0, y1 = fig.ylim
     fmt = (lambda v: str(int(round(v)))) if fig.integer_y else tick
+    top_rows = 2 if height >= 8 else 1
+    rows, left_over, was_cut = header(fig.title, legend(fig), fig.notes, width, top_rows)
+    plot_h = height - 1 - len(rows)
     labels = {0: fmt(y1), plot_h - 1: fmt(y0)}
     if plot_h >= 5:
         labels[(plot_h - 1) // 2] = fmt(y1 - (y1 - y0) * ((plot_h - 1) // 2) / max(plot_h - 1, 1))
@@ -46,35 +53,21 @@ def layout(fig: Figure, width: int, height: int) -> list[Row]:
     plot_w = width - margin - 1
     raster = draw(fig, plot_w, plot_h, ROLES)
     text = raster.text_rows()
+    box_row, box_col, box = corner_box(left_over, raster.bits) if left_over else (0, 0, [])
     for r in range(plot_h):
         label = labels.get(r, "")
         row: Row = [(label.rjust(margin - 1) + " ", "dim"), ("│", "dim")]
-        row.extend(_colour_runs(text[r], raster.role[r]))
+        inside = r - box_row
+        if 0 <= inside < len(box):
+            right = box_col + sum(len(t) for t, _ in box[inside])
+            row.extend(_colour_runs(text[r][:box_col], raster.role[r][:box_col]))
+            row.extend(box[inside])
+            row.extend(_colour_runs(text[r][right:], raster.role[r][right:]))
+        else:
+            row.extend(_colour_runs(text[r], raster.role[r]))
         rows.append(row)
     rows.append(_x_row(fig, width, margin))
-    return rows
-
-
-def _title_rows(fig: Figure, width: int, max_rows: int) -> list[Row]:
-    """Title, legend and notes; the legend continues on a second row when it does not fit."""
-    rows: list[Row] = [[(fig.title, "title")]]
-    used = [len(fig.title)]
-    for s in fig.series:
-        if not s.label:
-            continue
-        piece = f"  ■ {s.label}"
-        if used[-1] + len(piece) > width:
-            if len(rows) == max_rows:
-                break
-            rows.append([])
-            used.append(0)
-        rows[-1].append((piece, s.role))
-        used[-1] += len(piece)
-    notes = "  ".join(fig.notes)
-    if notes and used[0] + len(notes) + 2 <= width:
-        rows[0].append((" " * (width - used[0] - len(notes)), None))
-        rows[0].append((notes, "note"))
-    return rows
+    return rows, was_cut
 
 
 def _x_row(fig: Figure, width: int, margin: int) -> Row:

@@ -15,7 +15,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
-from nnlab.plotting.render import layout
+from nnlab.plotting.legend import Piece, one_row
+from nnlab.plotting.render import laid_out
 from nnlab.plotting.mosaic import Placed, arrange, pixel_rows
 from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, TextPanel
 
@@ -102,7 +103,8 @@ class PlotView(Widget):
             self._strips = self._mosaic(self.figure, w, h)
             return
         styles = self._styles()
-        rows = layout(self.figure, w, h)
+        rows, cut = laid_out(self.figure, w, h)
+        self._offer_title(cut)
         strips = []
         for row in rows[:h]:
             segs = [Segment(text, styles.get(role, styles[None])) for text, role in row if text]
@@ -112,8 +114,7 @@ class PlotView(Widget):
 
     def _picture(self, pic: Picture, w: int, h: int) -> list[Strip]:
         styles = self._styles()
-        strips = [Strip([Segment(pic.title, styles["title"]),
-                         Segment("  " + "  ".join(pic.notes), styles["note"])]).adjust_cell_length(w)]
+        strips = [self._head([(pic.title, "title")] + _notes(pic.notes), w, styles)]
         body_h = max(h - 2, 1)
         if pic.rgb is not None:
             return strips + self._rgb_rows(pic, w, h, body_h, styles)
@@ -184,10 +185,7 @@ class PlotView(Widget):
 
     def _text(self, panel: TextPanel, w: int, h: int) -> list[Strip]:
         styles = self._styles()
-        head = [Segment(panel.title, styles["title"])]
-        if panel.notes:
-            head.append(Segment("  " + "  ".join(panel.notes), styles["note"]))
-        strips = [Strip(head).adjust_cell_length(w)]
+        strips = [self._head([(panel.title, "title")] + _notes(panel.notes), w, styles)]
         for row in panel.rows[: h - 1]:
             segs = [Segment(text, styles.get(role, styles[None])) for text, role in row if text]
             strips.append(Strip(segs).adjust_cell_length(w))
@@ -198,14 +196,13 @@ class PlotView(Widget):
         styles = self._styles()
         body_h = max(h - 1 - (1 if mos.xlabel else 0), 1)
         self._placed = arrange(mos, w, body_h)
-        head = [Segment(mos.title, styles["title"])]
+        head: list[Piece] = [(mos.title, "title")]
         hidden = len(mos.tiles) - len(self._placed)
         if hidden > 0:
-            head.append(Segment(f"  +{hidden} hidden", styles["warning"]))
+            head.append((f"  +{hidden} hidden", "warning"))
         if self._placed and self._placed[0].s > 1:
-            head.append(Segment(f"  1/{self._placed[0].s} scale", styles["warning"]))
-        if mos.notes:
-            head.append(Segment("  " + "  ".join(mos.notes), styles["note"]))
+            head.append((f"  1/{self._placed[0].s} scale", "warning"))
+        head += _notes(mos.notes)
         cells: list[list[tuple[str, Style]]] = [[(" ", styles[None])] * w for _ in range(body_h)]
         if NO_COLOR:
             def cell(top: float, bottom: float, ht: bool, hb: bool) -> tuple[str, Style]:
@@ -241,13 +238,27 @@ class PlotView(Widget):
                 for c, ch in enumerate(text):
                     if p.x + c < w:
                         cells[label_y][p.x + c] = (ch, styles["dim"])
-        strips = [Strip(head).adjust_cell_length(w)]
+        strips = [self._head(head, w, styles)]
         for row in cells:
             strips.append(Strip([Segment(ch, st) for ch, st in row]).simplify().adjust_cell_length(w))
         if mos.xlabel:
             strips.append(Strip([Segment(mos.xlabel, styles["dim"])]).adjust_cell_length(w))
         strips += [Strip.blank(w)] * (h - len(strips))
         return strips[:h]
+
+    def _head(self, pieces: list[Piece], w: int, styles: dict[str | None, Style]) -> Strip:
+        """The title row of a picture, panel or mosaic: its pieces, cut with "…" where they overflow."""
+        row, cut = one_row(pieces, w)
+        self._offer_title(cut, "".join(text for text, _ in pieces).strip())
+        return Strip([Segment(text, styles.get(role, styles[None])) for text, role in row]).adjust_cell_length(w)
+
+    def _offer_title(self, cut: bool, whole: str = "") -> None:
+        """When the title row is cut, the whole of it is the widget's tooltip (hover to read it)."""
+        if cut and not whole and isinstance(self.figure, Figure):
+            whole = "  ".join([self.figure.title, *self.figure.notes])
+        tip = whole if cut else None
+        if self.tooltip != tip:
+            self.tooltip = tip
 
     def unit_at(self, x: int, y: int) -> tuple[int, int, int] | None:
         """(tile index, row, col) of the mosaic unit under the widget cell (x, y), or None."""
@@ -265,3 +276,7 @@ class PlotView(Widget):
         if not self._strips or self._size != self.size:
             self._build()
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+
+
+def _notes(notes: tuple[str, ...]) -> list[Piece]:
+    return [("  " + "  ".join(notes), "note")] if notes else []
