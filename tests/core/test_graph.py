@@ -125,8 +125,8 @@ def test_backward_equation_shows_local_gradient_times_upstream():
     m.step(1)
     m.step(0)
     f = m.step(0)
-    assert lines_text(f.equation) == ("d(1/a)/da = -1/a^2 = (-1)/1.3679^2 = -0.5344",
-                                      "grad[a] += (-0.5344) * 1.0000 = -0.5344")
+    assert lines_text(f.equation) == ("d(1/a)/da = -1/a^2 = -1/1.3679^2 = -0.5344",
+                                      "grad[a] += -0.5344 * 1.0000 = -0.5344")
     assert not false_calcs(f.equation)
     assert f.values[0] == ("f", "0.7311", "grad 1.0000") and f.data["current"] == m.out
 

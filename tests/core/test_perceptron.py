@@ -46,8 +46,8 @@ def test_o9_equation_carries_the_numbers():
     f = m.step(0)
     assert lines_text(f.equation) == ("z = w.x + b = 0.6 * 0 - 0.2 * 1 - 0.1 = -0.3 -> y = 0",
                                       "E = t - y = 1 - 0 = 1",
-                                      "w <- w + eta E x:  w1 <- 0.6 + 1 * 1 * 0 = 0.6;  w2 <- (-0.2) + 1 * 1 * 1 = 0.8",
-                                      "b <- b + eta E = (-0.1) + 1 * 1 = 0.9")
+                                      "w <- w + eta E x:  w1 <- 0.6 + 1 * 1 * 0 = 0.6;  w2 <- -0.2 + 1 * 1 * 1 = 0.8",
+                                      "b <- b + eta E = -0.1 + 1 * 1 = 0.9")
     assert not false_calcs(f.equation)
     assert [r[0] for r in f.values][:7] == ["x", "t", "z", "y", "E", "w", "b"]
     assert f.values[5][1] == "[0.6, 0.8]" and f.values[6][1] == "0.9"

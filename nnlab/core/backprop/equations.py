@@ -118,9 +118,10 @@ def op_equation(model: Any, op: Op, bp: BatchPass) -> tuple[EquationLine, ...]:
         if net.output == "softmax":
             return rule_text, Line("delta1 = ", Num(d))
         grad = 2 * diff / B if per_batch else 2 * diff
+        factor = _slope(net.output, float(bp.u[l][0, 0]), y)
         slope_text = SLOPE_TEXT[net.output].replace("h1", "y1")
         return rule_text, Line(Calc(f"delta1 = 2 (y1 - t1){over} {slope_text}=",
-                                    _times(_slope(net.output, float(bp.u[l][0, 0]), y), grad), d))
+                                    grad if factor is None else grad * factor, d))
     if k == "grad":
         return _grad_equation(model, l, bp)
     if k == "back":

@@ -97,8 +97,8 @@ class BoltzmannModel:
             T = self.temps[k - 1]
             at = int(np.argmin(np.abs(GAPS - 2.0)))
             probe = int(np.argmin(np.abs(PROBE_GAPS - 2.0)))
-            equation += (Line(Calc(f"T = {T:g}: P(on | dE = 2) =", 1 / (1 + fn("exp", -Num(GAPS[at], "g") / Num(T, "g"))),
-                                   float(self.curves[-1][at]), ".4f"),
+            p_two = 1 / (1 + fn("exp", -Num(GAPS[at], "g") / Num(T, "g")))
+            equation += (Line(Calc(f"T = {T:g}: P(on | dE = 2) =", p_two, float(self.curves[-1][at]), ".4f"),
                               f";  {self.params.samples} simulated units: ", Num(float(self.freqs[-1][probe]), ".4f"),
                               " on"),)
         return Frame(t=float(k), step=k, stage=self.stage, values=rows, data=data, equation=equation,
