@@ -22,6 +22,8 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
     "ln": math.log,
     "sqrt": math.sqrt,
     "tanh": math.tanh,
+    "sin": math.sin,
+    "cos": math.cos,
     "atan": math.atan,
     "abs": abs,
     "max": max,

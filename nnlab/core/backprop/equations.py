@@ -14,7 +14,7 @@ import numpy as np
 from nnlab.core.backprop.network import BN_EPS, label, slope
 from nnlab.core.backprop.ops import BatchPass, Op, eval_pass, rule
 from nnlab.core.backprop.optimizers import update_lines
-from nnlab.core.backprop.terms import dot, fmt_of, numbers, plus, total
+from nnlab.core.equation_terms import dot, fmt_of, numbers, plus, total
 from nnlab.core.equation import Calc, EquationLine, Expr, Line, Num, fn
 from nnlab.core.lab import Frame
 

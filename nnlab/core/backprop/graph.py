@@ -25,7 +25,7 @@ import numpy as np
 from nnlab.core.backprop.graph_ops import OPS, node_value
 from nnlab.core.backprop.graph_presets import PRESETS
 from nnlab.core.backprop.params import mode_knob
-from nnlab.core.backprop.terms import plus
+from nnlab.core.equation_terms import plus
 from nnlab.core.equation import Calc, EquationLine, Expr, Line, Num, line_text
 from nnlab.core.knobs import ParamError, ParamsBase, knob
 from nnlab.core.lab import Frame

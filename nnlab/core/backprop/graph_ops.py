@@ -92,10 +92,9 @@ OPS: dict[str, Op] = {
     "log": Op(lambda a, c: float(np.log(a[0])), lambda a, v, c, i: 1.0 / a[0],
               lambda p, c: f"log({p[0]})", lambda p, n, c, i: f"1/{p[0]}",
               lambda a, c: fn("ln", a[0]), lambda a, v, c, i: 1 / a[0]),
-    # sine and cosine are not among the pane's functions: their numbers are shown, not recomputed
     "sin": Op(lambda a, c: float(np.sin(a[0])), lambda a, v, c, i: float(np.cos(a[0])),
               lambda p, c: f"sin({p[0]})", lambda p, n, c, i: f"cos({p[0]})",
-              lambda a, c: None, lambda a, v, c, i: None),
+              lambda a, c: fn("sin", a[0]), lambda a, v, c, i: fn("cos", a[0])),
     "sigmoid": Op(lambda a, c: float(1.0 / (1.0 + np.exp(-a[0]))), lambda a, v, c, i: v * (1.0 - v),
                   lambda p, c: f"sigmoid({p[0]})", lambda p, n, c, i: f"{n}(1 - {n})",
                   lambda a, c: 1 / (1 + fn("exp", -a[0])), lambda a, v, c, i: v * (1 - v)),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnlab.core.backprop.terms import plus
+from nnlab.core.equation_terms import plus
 from nnlab.core.equation import Calc, Line, Num, fn
 
 RULES = {

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from nnlab.core.backprop.params import mode_knob
-from nnlab.core.backprop.terms import dot, plus
+from nnlab.core.equation_terms import dot, plus
 from nnlab.core.data.toy import GATES
 from nnlab.core.equation import Calc, EquationLine, Line, Num
 from nnlab.core.knobs import ParamError, ParamsBase, knob

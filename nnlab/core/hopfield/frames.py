@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.core.backprop.terms import dot, fmt_of, total
+from nnlab.core.equation_terms import dot, fmt_of, total
 from nnlab.core.equation import Calc, Line, Num
 from nnlab.core.lab import Frame, readonly
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.core.backprop.terms import SHOWN, Rest, total
+from nnlab.core.equation_terms import SHOWN, Rest, total
 from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm import kernels

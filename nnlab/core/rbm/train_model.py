@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.core.backprop.terms import dot, fmt_of, plus
+from nnlab.core.equation_terms import dot, fmt_of, plus
 from nnlab.core.equation import Calc, EquationLine, Line, Num, fn
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rbm.cd_epoch import Buffers, finish_epoch

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.core.backprop.terms import total
+from nnlab.core.equation_terms import total
 from nnlab.core.equation import Calc, EquationLine, Expr, Line, Num, fn
 
 THETA_TEXT = {"gaussian": "theta = exp(-d^2 / 2 sigma^2)", "bubble": "theta = 1 if d <= sigma else 0",
