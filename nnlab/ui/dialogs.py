@@ -1,10 +1,14 @@
-"""Dialogs: open a scenario (bundled or from a file) and save the present one."""
+"""Dialogs: open a scenario (bundled, from a file or folder, over SSH) and save the present one."""
 
 from __future__ import annotations
 
+import os
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
+from textual.fuzzy import FuzzySearch
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -24,50 +28,218 @@ DIALOG_CSS = """
 {name} .error {{ color: $error; height: auto; }}
 {name} .hint {{ color: $text-muted; }}
 """
+MAX_LISTED = 500
+"""Most scenario files a local folder lists."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One scenario (or folder) the open dialog offers."""
+
+    id: str
+    """What opening it loads: a bundled name, a class name, a path; a folder's path ends in /."""
+    name: str
+    lab: str = ""
+    title: str = ""
+    lecture: str = ""
+    group: int = 1
+    """Order before any other: 0 the class's scenarios and the student's saves, 1 the rest."""
+
+    @property
+    def is_folder(self) -> bool:
+        return self.id.endswith("/")
+
+    def text(self) -> str:
+        """The text the filter matches: name, lab and title."""
+        return f"{self.name} {self.lab} {self.title}"
+
+    def detail(self) -> str:
+        """The line under the list for the highlighted choice: its whole title, lab and lecture."""
+        if self.is_folder:
+            return f"folder {self.id}: Enter lists its scenarios"
+        where = ", ".join(part for part in (f"{self.lab} lab" if self.lab else "", self.lecture) if part)
+        return f"{self.title}" + (f"  ({where})" if where else "")
+
+
+def ranked(choices: list[Choice], query: str, lab: str = "") -> list[Choice]:
+    """The choices that match `query` (fuzzy, over name, lab and title), best first; with no query all of
+    them. Ties go to the class's own scenarios, then to the lab in front (`lab`), then to the order given."""
+    search = FuzzySearch()
+    query = query.strip()
+    scored = []
+    for k, c in enumerate(choices):
+        score = search.match(query, c.text())[0] if query else 0.0
+        if query and score <= 0:
+            continue
+        scored.append(((-score, c.group, c.lab != lab, k), c))
+    return [c for _, c in sorted(scored, key=lambda pair: pair[0])]
+
+
+def folder_choices(text: str) -> tuple[Path, list[Choice]] | None:
+    """For a typed local path: the folder it names (or the folder it is being typed in) and the
+    sub-folders and .toml scenarios there whose names start with what follows the last /; else None."""
+    typed = Path(text).expanduser()
+    if typed.is_dir() and (text.endswith(("/", os.sep)) or text in (".", "..", "~")):
+        folder, start = typed, ""
+    elif typed.parent.is_dir() and ("/" in text or os.sep in text):
+        folder, start = typed.parent, typed.name
+    else:
+        return None
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return folder, []
+    out = []
+    for child in children:
+        if child.name.startswith(".") or not child.name.lower().startswith(start.lower()):
+            continue
+        if child.is_dir():
+            out.append(Choice(f"{child}/", child.name + "/"))
+        elif child.suffix == ".toml" and len(out) < MAX_LISTED:
+            lab, title, lecture = _summary(child)
+            out.append(Choice(str(child), child.name, lab, title, lecture))
+    return folder, out
+
+
+def _summary(path: Path) -> tuple[str, str, str]:
+    """(lab, title, lecture) of a scenario file, read without validating; blanks when it cannot be read."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", "(not a readable scenario)", ""
+    return str(raw.get("lab", "")), str(raw.get("title", "")), str(raw.get("lecture", ""))
+
+
+def _path_like(text: str) -> bool:
+    return "/" in text or os.sep in text or text.startswith(("~", ".")) or text.endswith(".toml")
 
 
 class OpenScenario(ModalScreen[Scenario | None]):
-    """Pick a bundled scenario, or type the path of a scenario file, on this machine or over SSH
-    (`ssh://user@host[:port]/path`, `user@host:path`; an address ending in / lists that directory's
-    scenarios to pick from). Remote files are fetched in a thread, so the lab keeps answering.
+    """Pick a scenario: typing filters the list (bundled ones, the lab in front first; fuzzy over name, lab
+    and title). A typed path lists the folder it names or is typed in (sub-folders and .toml scenarios),
+    on this machine or over SSH (`ssh://user@host[:port]/path`, `user@host:path`; an address ending in /
+    lists that directory's scenarios when Enter is pressed). Remote files are fetched in a thread, so the
+    lab keeps answering.
 
     On a class server (`access` given) it offers the class's scenarios, the student's saves and the bundled
     ones, and opens nothing else: no other host, no path outside those folders."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "to_list", show=False)]
     DEFAULT_CSS = DIALOG_CSS.format(name="OpenScenario") + """
-    OpenScenario OptionList { height: auto; max-height: 40vh; }
+    OpenScenario > Vertical { height: 90%; max-height: 40; }
+    OpenScenario > Vertical > Label { width: 1fr; }
+    OpenScenario OptionList { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; scrollbar-size-vertical: 1; }
+    OpenScenario #problems { max-height: 6; }
+    OpenScenario #detail { height: auto; max-height: 2; color: $text-muted; }
     """
 
-    def __init__(self, start: str = "", access: ClassAccess | None = None) -> None:
+    def __init__(self, start: str = "", access: ClassAccess | None = None, lab: str = "") -> None:
         super().__init__()
         self.start = start
         self.access = access
+        self.lab = lab
+        """The lab in front, whose scenarios come first."""
+        self.choices = [Choice(e.name, e.name, e.lab, e.title, e.lecture) for e in entries()]
+        """What the filter picks from (without a typed path)."""
+        if access is not None:
+            self.choices = [Choice(name, name, title=title, group=0) for name, title in access.listing()] + self.choices
+        self._shown: dict[str, Choice] = {}
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{e.name:<28} {e.title}", id=e.name) for e in entries()]
         with Vertical():
             if self.access is None:
-                yield Label("Open a scenario: type a path (path/to/scenario.toml), an SSH address (user@host:dir/ "
-                            "or ssh://...) or a bundled name, Enter opens it; or Down/Tab to pick a bundled one")
+                yield Label("Open a scenario: type to filter, or a path, a folder (scenarios/) or an SSH "
+                            "address (user@host:dir/). Enter opens, Down goes to the list.")
             else:
-                yield Label("Open a scenario: type a name from the list below (yours are ~/name.toml), "
-                            "Enter opens it; or Down/Tab to pick one")
-                options = [Option(f"{name:<28} {title}", id=name) for name, title in self.access.listing()
-                           ] + options
-            yield Input(self.start, id="path")
+                yield Label("Open a scenario: type to filter (yours are ~/name.toml); Enter opens, Down goes "
+                            "to the list")
+            yield Input(self.start, placeholder="a name, a path or folder, user@host:dir/", id="path", compact=True)
             yield Static("", classes="error", id="problems", markup=False)
-            yield OptionList(*options, id="bundled")
+            yield OptionList(id="bundled")
+            yield Static("", id="detail", markup=False)
             yield Label("escape closes", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
+        self._show(self.start)
         if self.start:
             self._try(self.start)
 
     def action_to_list(self) -> None:
         if self.focused is self.query_one("#path", Input):
             self.query_one("#bundled", OptionList).focus()
+
+    # -- the list -----------------------------------------------------------------------------------
+    def _show(self, text: str) -> None:
+        """List what `text` asks for: a local folder's scenarios, or the choices it matches."""
+        text = text.strip()
+        note = ""
+        if self.access is None and parse_remote(text) is not None:
+            note = "Enter connects" + (" and lists the scenarios there" if text.endswith("/") else " and opens it")
+            found = None
+        elif self.access is None and _path_like(text) and (listed := folder_choices(text)) is not None:
+            folder, found = listed
+            toml = sum(not c.is_folder for c in found)
+            note = f"{toml} scenario{'s' if toml != 1 else ''} in {folder}" + (": Down to pick one" if found else "")
+        else:
+            found = ranked(self.choices, "" if _path_like(text) else text, self.lab)
+            if text and not found and not _path_like(text):
+                note = f"no scenario matches {text!r}"
+        self.query_one("#problems", Static).update(note)
+        if found is not None:
+            self._set_options(found)
+
+    def _set_options(self, found: list[Choice]) -> None:
+        self._shown = {c.id: c for c in found}
+        width = min(max((len(c.name) for c in found), default=0), 28)
+        options = self.query_one("#bundled", OptionList)
+        options.set_options([Option(f"{c.name:<{width}}  {c.title}".rstrip(), id=c.id) for c in found])
+        if found:
+            options.highlighted = 0
+        self._detail(found[0] if found else None)
+
+    def _detail(self, choice: Choice | None) -> None:
+        self.query_one("#detail", Static).update(choice.detail() if choice else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._detail(self._shown.get(event.option.id or ""))
+
+    # -- opening ------------------------------------------------------------------------------------
+    def _pick(self, ref: str) -> None:
+        """Open a listed choice: a folder lists its contents, anything else is opened."""
+        if ref.endswith("/") and ref in self._shown:
+            field = self.query_one("#path", Input)
+            field.value = ref
+            field.cursor_position = len(ref)
+            field.focus()
+            return
+        self._try(ref)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self._pick(event.option.id)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        options = self.query_one("#bundled", OptionList)
+        first = options.highlighted_option.id if options.highlighted_option is not None else None
+        local = self.access is None and parse_remote(text) is None
+        if not text or (first and text not in self._shown and not _path_like(text) and not self._exists(text)):
+            if first:
+                self._pick(first)
+        elif local and Path(text).expanduser().is_dir():
+            self._show(text if text.endswith("/") else text + "/")
+            if options.option_count:
+                options.focus()
+        else:
+            self._try(text)
+
+    def _exists(self, text: str) -> bool:
+        """True when `text` is itself something to open (a bundled or class name), not a filter."""
+        return any(c.id == text or c.name == text for c in self.choices)
 
     def _try(self, ref: str) -> None:
         remote = parse_remote(ref)
@@ -117,19 +289,9 @@ class OpenScenario(ModalScreen[Scenario | None]):
         self.query_one("#problems", Static).update(str(exc))
 
     def _listing(self, ref: str, urls: list[str]) -> None:
-        options = self.query_one("#bundled", OptionList)
-        options.clear_options()
-        options.add_options([Option(url.rsplit("/", 1)[-1], id=url) for url in urls])
+        self._set_options([Choice(url, url.rsplit("/", 1)[-1]) for url in urls])
         note = f"{len(urls)} scenarios in {ref}: Down to pick one" if urls else f"no .toml files in {ref}"
         self.query_one("#problems", Static).update(note)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self._try(event.option.id)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self._try(event.value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
