@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnlab.core.registry import LABS
-from nnlab.plotting.legend import MARKERS, corner_box, header
+from nnlab.plotting.legend import MARKERS, corner_box, header, one_row
 from nnlab.plotting.neuron_figures import neuron_figures
 from nnlab.plotting.render import laid_out, layout, to_text
 from nnlab.plotting.som_figures import som_figures
@@ -113,3 +113,10 @@ def test_a_title_wraps_then_ends_in_an_ellipsis():
 def test_laid_out_says_when_the_title_is_cut():
     fig = Figure("x" * 100, (), (0.0, 1.0), (0.0, 1.0))
     assert laid_out(fig, 40, 10)[1] and not laid_out(Figure("ok", (), (0.0, 1.0), (0.0, 1.0)), 40, 10)[1]
+
+
+def test_a_title_row_that_overflows_ends_in_an_ellipsis():
+    row, was_cut = one_row([("state & patterns", "title"), ("  +1 hidden", "warning"), ("  E = -776.7", "note")], 24)
+    assert "".join(t for t, _ in row) == "state & patterns  +1 hi…" and was_cut
+    assert row[-1][1] == "warning"
+    assert one_row([("short", "title")], 24) == ([("short", "title")], False)

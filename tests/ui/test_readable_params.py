@@ -15,7 +15,7 @@ def _flat(lines: list[str]) -> str:
     return " ".join(" ".join(lines).split())
 
 
-@pytest.mark.parametrize("name", ["neuron_hh_spike", "som_square", "hopfield_letters"])
+@pytest.mark.parametrize("name", ["neuron_hh_spike", "som_square", "hopfield_letters", "backprop_xor", "rbm_bars_stripes"])
 async def test_every_knobs_range_and_meaning_are_shown_at_80x24(make_app, name):
     app = make_app(name)
     async with app.run_test(size=(80, 24)) as pilot:
