@@ -222,15 +222,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from nnlab.scenario import ScenarioError
     from nnlab.scenario.loader import check_memory
 
+    if ns.steps is not None and ns.steps < 0:
+        print(f"nnlab run: --steps: expected a whole number 0 or more, found {ns.steps}", file=sys.stderr)
+        return 1
     try:
         scenario = load_any(ns.scenario, ns.overrides)
         if ns.steps:
             check_memory(scenario, ns.steps)
     except ScenarioError as exc:
         return _problems(exc)
-    if ns.steps is not None and ns.steps < 0:
-        print(f"nnlab run: --steps: expected a whole number 0 or more, found {ns.steps}", file=sys.stderr)
-        return 1
     if ns.out and not ns.out.endswith(".npz"):
         print(f"nnlab run: --out: expected a file name ending in .npz, found {ns.out!r}", file=sys.stderr)
         return 1

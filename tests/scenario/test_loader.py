@@ -204,7 +204,8 @@ def test_a_bare_override_goes_to_params_or_run():
 
 
 @pytest.mark.parametrize("item", ["v_in=" + "[" * 3000, "seed=" + "9" * 5000, "params.x.y.z=1", ".=1", "a..b=1",
-                                  "seed=1\nlab = 'som'", "=3", "params.v_in"])
+                                  "seed=1\nlab = 'som'", "=3", "params.v_in"],
+                         ids=["deep", "digits", "dotted", "dot", "empty part", "newline", "no key", "no value"])
 def test_odd_overrides_are_problems_not_exceptions(item):
     with pytest.raises(ScenarioError) as exc:
         load("neuron_lif_constant", [item])
