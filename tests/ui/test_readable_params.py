@@ -27,6 +27,7 @@ async def test_every_knobs_range_and_meaning_are_shown_at_80x24(make_app, name):
         for index in range(rows.option_count):
             rows.highlighted = index
             await pilot.pause()
+            await pilot.pause()
             knob = rows.get_option_at_index(index).id
             k = knobs[knob][1]
             shown = _flat(text_of(panel.query_one("#param-help")))
@@ -35,6 +36,7 @@ async def test_every_knobs_range_and_meaning_are_shown_at_80x24(make_app, name):
             assert " ".join(k.doc.split()) in shown, (knob, shown)
             assert rows.region.height >= 2 and panel.region.contains_region(panel.query_one("#param-help").region)
             assert panel.query_one("#param-editor").region.y == rows.region.bottom
+            assert rows.scroll_offset.y <= index < rows.scroll_offset.y + rows.size.height, knob
 
 
 async def test_after_a_view_change_the_help_still_names_the_highlighted_knob(make_app):

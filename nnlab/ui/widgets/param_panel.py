@@ -104,6 +104,10 @@ class ParamRows(OptionList):
     ParamRows:focus { border: none; background-tint: $foreground 5%; }
     """
 
+    def on_resize(self) -> None:
+        """The rows shrink when a long help needs the room: the highlighted one stays in view."""
+        self.scroll_to_highlight()
+
 
 class ParamPanel(Widget):
     """Every knob of a Params object; posts ParamsChanged when the user enters a valid value."""
