@@ -12,7 +12,8 @@ Two parts, each from a seeded `random.Random`:
 A traceback is an exception escaping `nnlab.cli.main`; a silent non-finite output is a run that exits 0
 with a NaN or infinity in its metrics (seen on their way to the JSON) or in the .npz traces, other than the
 placeholders that are NaN by design (an MLP's test curves without a test set and its accuracy on a
-regression, NaN throughout; a graph's gradients before its first pass). Problems printed without the file's name, or on more than one line, are counted too.
+regression, NaN throughout; a graph's output and gradients before its first pass). Problems printed without
+the file's name, or longer than 600 characters, are counted too.
 Runs are held to NNLAB_MEMORY_LIMIT_MB = 256 and to --timeout seconds each (a run past it is counted, not
 failed). Usage:
 

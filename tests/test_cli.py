@@ -184,7 +184,7 @@ def test_steps_given_on_the_command_line_count_towards_the_memory_guard(monkeypa
     monkeypatch.setenv("NNLAB_MEMORY_LIMIT_MB", "50")
     assert main(["run", "neuron_hh_spike", "--steps", "100000000"]) == 1
     err = capsys.readouterr().err
-    assert "run.duration" in err and "dt" in err
+    assert "100,000,000 steps of dt" in err and "lower the steps (--steps" in err
 
 
 @pytest.mark.parametrize("knob, value", [("v_in", "3"), ("tau_m", "0.01"), ("duration", "0.1")])

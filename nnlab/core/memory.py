@@ -133,13 +133,12 @@ def estimate(params: Any, duration: float, steps: int | None = None) -> list[Use
 
 
 # -- neuron lab -----------------------------------------------------------------------------------
-def _time_steps(p: Any, duration: float, steps: int | None) -> int:
-    return steps if steps else max(1, int(min(duration / p.dt, 1e18)))
-
-
-def _trace(rows: int, floats_per_row: float, unit: str) -> Use:
+def _trace(p: Any, duration: float, steps: int | None, floats_per_row: float, unit: str) -> Use:
+    """The per-step traces of a run of `steps` steps of dt, or of `duration` model time."""
+    rows = steps if steps else max(1, int(min(duration / p.dt, 1e18)))
+    fix = "lower the steps (--steps, run.steps)" if steps else f"shorten run.duration or raise dt (in {unit})"
     return Use(int(2 * rows * floats_per_row * F8), f"per-step traces ({rows:,} steps of dt)",
-               ("run.duration", "params.dt"), f"shorten run.duration or raise dt (time step in {unit})")
+               ("run.steps",) if steps else ("run.duration", "params.dt"), fix)
 
 
 def _neurons(n: int, floats_each: int) -> Use:
@@ -148,24 +147,24 @@ def _neurons(n: int, floats_each: int) -> Use:
 
 def _hh(p: HHParams, duration: float, steps: int | None) -> list[Use]:
     if p.experiment == "fi":
-        return [_trace(_time_steps(p, duration, None), 6 + 2, "ms")]
+        return [_trace(p, duration, None, 6 + 2, "ms")]
     recorded = min(p.n_neurons, 8)
-    return [_trace(_time_steps(p, duration, steps), 2 + 4 * recorded, "ms"), _neurons(p.n_neurons, 24)]
+    return [_trace(p, duration, steps, 2 + 4 * recorded, "ms"), _neurons(p.n_neurons, 24)]
 
 
 def _lif(p: LIFParams | PopulationParams, duration: float, steps: int | None) -> list[Use]:
     if getattr(p, "experiment", "run") == "fi":
-        return [_trace(_time_steps(p, duration, None), 3 + 2, "s")]
+        return [_trace(p, duration, None, 3 + 2, "s")]
     recorded = min(p.n_neurons, 8)
-    return [_trace(_time_steps(p, duration, steps), 2 + recorded, "s"), _neurons(p.n_neurons, 16)]
+    return [_trace(p, duration, steps, 2 + recorded, "s"), _neurons(p.n_neurons, 16)]
 
 
 def _synapse(p: SynapseParams, duration: float, steps: int | None) -> list[Use]:
-    return [_trace(_time_steps(p, duration, steps), 4, "s")]
+    return [_trace(p, duration, steps, 4, "s")]
 
 
 def _pair(p: PairParams, duration: float, steps: int | None) -> list[Use]:
-    return [_trace(_time_steps(p, duration, steps), 4, "s")]
+    return [_trace(p, duration, steps, 4, "s")]
 
 
 # -- Hopfield lab ---------------------------------------------------------------------------------

@@ -169,8 +169,8 @@ def _home_of(raw: dict[str, Any], key: str, source: str, problems: list[Problem]
     close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
     hint = f' (did you mean "{names[close[0]]}"?)' if close else ""
     owner = f"params.NAME ({_owner(cls)})" if cls else "params.NAME"
-    problems.append(Problem(source, clip(key), f"expected {owner}, run.NAME or a top-level key ({', '.join(TOP_KEYS)}), "
-                            f"found an unknown key{hint}", via="--set"))
+    problems.append(Problem(source, clip(key), f"expected {owner}, run.NAME or a top-level key "
+                            f"({', '.join(TOP_KEYS)}), found an unknown key{hint}", via="--set"))
     return None
 
 
@@ -252,7 +252,8 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
         if bad is not None:
             key, expected = bad
             value = table[key]
-            hint = did_you_mean(value, knobs_of(spec.params_class({}))[key][1].choices) if isinstance(value, str) else ""
+            choices = knobs_of(spec.params_class({}))[key][1].choices
+            hint = did_you_mean(value, choices) if isinstance(value, str) else ""
             add(f"params.{key}", f"expected {expected}, found {_found(value, typed.get(f'params.{key}'))}{hint}",
                 "params", key)
         else:

@@ -148,7 +148,8 @@ def test_an_integer_beyond_64_bits_names_the_key_and_line(digits):
     assert text != LIF
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("seed ="))
     msg = problem_of(text)
-    assert msg == f"fuzz.toml:{line}: seed: expected a whole number from -2^63 to 2^63 - 1, found one of {digits:,} digits"
+    assert msg == (f"fuzz.toml:{line}: seed: expected a whole number from -2^63 to 2^63 - 1, found one of "
+                   f"{digits:,} digits")
 
 
 def test_an_integer_of_many_digits_in_a_float_knob_is_refused_not_overflowed():
@@ -191,7 +192,8 @@ def test_a_long_value_is_cut_in_the_message():
 def test_an_override_that_is_not_toml_is_reported_as_typed_and_attributed_to_set():
     with pytest.raises(ScenarioError) as exc:
         load("backprop_xor", ["layers=abc"])
-    assert str(exc.value) == "backprop_xor: --set params.layers: expected a list of whole numbers in [1, 4096], found abc"
+    assert str(exc.value) == ("backprop_xor: --set params.layers: expected a list of whole numbers in [1, 4096], "
+                              "found abc")
 
 
 def test_a_bare_override_goes_to_params_or_run():
