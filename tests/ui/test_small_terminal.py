@@ -92,6 +92,6 @@ async def test_the_equation_shows_this_steps_numbers_and_scrolls_to_the_rule_at_
         await pilot.press("home")
         await pilot.pause()
         assert flat(text_of(pane)).startswith(" ".join(rule.split())[:40])
-        await pilot.press("escape", "n")
+        await pilot.press("n")
         await pilot.pause()
         assert " ".join(str(app.lab().frame.equation[-1]).split()) in flat(text_of(pane))

@@ -15,8 +15,7 @@ class EquationPane(VerticalScroll):
 
     When the lines do not fit the pane's largest height (a small terminal), the pane scrolls: each frame
     brings its last lines, the ones with this step's numbers, into view, and the rule above them is a
-    scroll away (the mouse wheel, or Tab to the pane and Up/Home; while the pane has the focus, frames
-    leave the scrolling to the keys).
+    scroll away (the mouse wheel, or Tab to the pane and Up/Home).
     """
 
     DEFAULT_CSS = """
@@ -53,8 +52,7 @@ class EquationPane(VerticalScroll):
 
     def _to_numbers(self) -> None:
         """Scroll to the end, where this step's numbers are, once the new content is laid out."""
-        if not self.has_focus:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def on_resize(self) -> None:
         self._rows = -1
