@@ -9,7 +9,8 @@ Two parts, each from a seeded `random.Random`:
 - in-range runs (--runs M, default 1,000): a bundled scenario with one to four knobs drawn within their
   declared ranges (size knobs capped as in tests/test_fuzz_runner.py) is given to `nnlab run`.
 
-A traceback is an exception escaping `nnlab.cli.main`; a silent non-finite output is a run that exits 0
+A traceback is an exception raised in `nnlab.cli.main` (escaping it, or caught by its last net, which
+prints one line and logs the traceback); a silent non-finite output is a run that exits 0
 with a NaN or infinity in its metrics (seen on their way to the JSON) or in the .npz traces, other than the
 placeholders that are NaN by design (an MLP's test curves without a test set and its accuracy on a
 regression, NaN throughout; a graph's output and gradients before its first pass). Problems printed without
@@ -45,6 +46,7 @@ os.environ["NNLAB_MEMORY_LIMIT_MB"] = "256"
 import numpy as np  # noqa: E402
 
 import nnlab.cli  # noqa: E402
+import nnlab.ui.crash_log as crash_log  # noqa: E402
 from nnlab.cli import main  # noqa: E402
 from nnlab.core.hopfield.params import GLYPHS  # noqa: E402
 from nnlab.core.knobs import field_types, knobs_of  # noqa: E402
@@ -61,10 +63,17 @@ TOP = ["schema", "lab", "title", "lecture", "about", "seed", "params", "run"]
 
 
 _jsonable = nnlab.cli._jsonable
+CAUGHT: list[BaseException] = []
+"""The exception main()'s last net caught in the current command (it would print one line and log it)."""
 
 
-class Timeout(Exception):
-    """A run took longer than --timeout."""
+def _caught(exc: BaseException, where: str, folder: Any = None) -> None:
+    """Stands in for nnlab.ui.crash_log.write_error: keeps the exception instead of logging it."""
+    CAUGHT.append(exc)
+
+
+class Timeout(BaseException):
+    """A run took longer than --timeout (a BaseException, so main()'s last net lets it through)."""
 
 
 # -- values and mutations -------------------------------------------------------------------------
@@ -194,9 +203,12 @@ def call(args: list[str], timeout: float) -> tuple[str, int | None, str, str]:
 
     old = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
+    CAUGHT.clear()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(args)
+        if CAUGHT:
+            raise CAUGHT[0]
         return "exit", code, out.getvalue(), err.getvalue()
     except Timeout:
         return "timeout", None, out.getvalue(), err.getvalue()
@@ -352,6 +364,7 @@ def main_(argv: list[str] | None = None) -> int:
     r = random.Random(ns.seed)
     tally = Tally(ns.show)
     nnlab.cli._jsonable = _recording  # every metric of a run passes through it on its way to the JSON
+    crash_log.write_error = _caught  # an exception main() catches is a traceback here
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nnlab-fuzz-") as tmp:
         loader_part(ns.loader, r, tally, Path(tmp), ns.timeout, not ns.no_run_mutants)

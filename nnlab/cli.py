@@ -94,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{f'nnlab {command}'.strip()}: out of memory: lower the sizes of the scenario (or set {MEMORY_ENV} "
               "below the memory free, so that such a scenario is refused before it starts)", file=sys.stderr)
         return 1
+    except Exception as exc:  # the last net: no traceback reaches a user, it goes to the log
+        from nnlab.ui.crash_log import one_line, write_error
+
+        path = write_error(exc, " ".join(["nnlab", *args]))
+        kept = f"the traceback is in {path}" if path else "the traceback could not be written down"
+        print(f"{f'nnlab {command}'.strip()}: stopped by an error in nnlab, {one_line(exc)} ({kept}); please "
+              "report it", file=sys.stderr)
+        return 1
 
 
 def _problems(exc: Any) -> int:

@@ -214,3 +214,18 @@ def test_check_of_an_ssh_address_prints_one_line_and_no_library_warning(tmp_path
         assert out.returncode == 1
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert "Warning" not in out.stderr and "127.0.0.1" in out.stderr
+
+
+def test_an_error_in_nnlab_itself_is_one_line_and_its_traceback_goes_to_the_log(monkeypatch, tmp_path, capsys):
+    import nnlab.core.runner
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(nnlab.core.runner, "run", broken)
+    assert main(["run", "neuron_hh_spike", "--steps", "5"]) == 1
+    err = capsys.readouterr().err.strip()
+    log = tmp_path / "nnlab" / "errors.log"
+    assert len(err.splitlines()) == 1 and "ZeroDivisionError: division by zero" in err and str(log) in err
+    assert "Traceback" in log.read_text() and "nnlab run neuron_hh_spike --steps 5" in log.read_text()
