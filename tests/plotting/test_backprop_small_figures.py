@@ -105,7 +105,7 @@ def test_graph_panel_marks_current_uncomputed_and_gradients():
     grads = [t.strip() for row in top.rows for t, role in row if role == "warning"]
     assert grads == ["4.0000", "4.0000", "5.0000", "4.0000", "1.0000"]
     assert text(bottom.rows[0]) == "seed: df/df = 1"
-    assert text(bottom.rows[1]).startswith("f: grad[w] += 4.0000 x 1.0000 = 4.0000")
+    assert text(bottom.rows[1]).startswith("f: grad[w] += 4.0000 * 1.0000 = 4.0000")
 
 
 def test_sigmoid_backward_pass_panel_names_the_product():
@@ -113,7 +113,7 @@ def test_sigmoid_backward_pass_panel_names_the_product():
     m.step(1)
     m.step(0)
     _, bottom = graph_figures(m.step(0), "graph")
-    assert [text(r) for r in bottom.rows[:3]] == ["seed: df/df = 1", "f: grad[a] += -0.5344 x 1.0000 = -0.5344",
+    assert [text(r) for r in bottom.rows[:3]] == ["seed: df/df = 1", "f: grad[a] += -0.5344 * 1.0000 = -0.5344",
                                                  "a: ·"]
     assert bottom.rows[1][0][1] == "accent" and bottom.rows[2][0][1] == "dim"
 

@@ -26,8 +26,8 @@ from nnlab.ui.messages import ParamsChanged
 NAME_WIDTH = 15
 VALUE_WIDTH = 9
 HINT = "Enter edits the knob, Enter applies, Esc returns"
-MIN_ROWS = 2
-"""Rows of knobs kept in view however long the help below the editor is."""
+MIN_ROWS = 1
+"""Rows of knobs kept in view (the highlighted one) however long the help below the editor is."""
 
 
 def range_text(k: Knob, tp: Any) -> str:
@@ -154,13 +154,21 @@ class ParamPanel(Widget):
 
     def _share_height(self) -> None:
         """The help takes the lines its text needs (all but MIN_ROWS rows of knobs and the editor line at
-        most) and the rows the rest, so the editor sits right below the rows and no help is cut."""
+        most) and the rows the rest, so the editor sits right below the rows. A help longer than that
+        (a very short panel) ends in "…" and is whole in the help's tooltip."""
         help_line = self.query_one("#param-help", Static)
         width, height = self.content_size
         if width <= 0:
             return
-        needed = len(Content(self._help).wrap(width))
-        lines = max(1, min(needed, height - 1 - MIN_ROWS))
+        wrapped = Content(self._help).wrap(width)
+        lines = max(1, min(len(wrapped), height - 1 - MIN_ROWS))
+        shown = self._help
+        if len(wrapped) > lines:
+            last = wrapped[lines - 1].plain
+            shown = " ".join(line.plain for line in wrapped[: lines - 1])
+            shown = (shown + " " if shown else "") + (last[: width - 1] + "…")
+        help_line.update(shown)
+        help_line.tooltip = self._help if shown != self._help else None
         help_line.styles.max_height = lines
         self.query_one(ParamRows).styles.max_height = max(1, height - 1 - lines)
 
@@ -269,8 +277,8 @@ class ParamPanel(Widget):
     def _say(self, text: str, error: bool = False) -> None:
         help_line = self.query_one("#param-help", Static)
         self._help = text
-        help_line.update(text)
         help_line.set_class(error, "-error")
+        help_line.update(text)
         self._share_height()
 
     def _apply(self, name: str, raw: Any, widget: Widget) -> bool:
