@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +13,7 @@ from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownFence
 
 from nnlab.scenario import Scenario
+from nnlab.ui.widgets.fold import fold
 
 KEYS = """
 ## Keys
@@ -37,28 +37,6 @@ KEYS = """
 """
 
 
-HANGING = 4
-"""Columns a code line's continuation is indented by, under the line it continues."""
-
-
-def wrap_code(code: str, width: int, console: Console) -> list[str]:
-    """The lines of `code` folded at `width` columns between words, each continuation indented by HANGING
-    beyond its line's own indent; every character of `code` stays (only the spaces at a fold go)."""
-    out: list[str] = []
-    for line in code.splitlines() or [""]:
-        indent = len(line) - len(line.lstrip(" "))
-        if len(line) <= width:
-            out.append(line)
-            continue
-        hang = min(indent + HANGING, max(width // 2, 0))
-        first, *rest = Text(line).wrap(console, width)
-        out.append(first.plain.rstrip())
-        tail = " ".join(part.plain.strip() for part in rest)
-        for part in Text(tail).wrap(console, max(width - hang, 1)):
-            out.append(" " * hang + part.plain.strip())
-    return out
-
-
 class CodeLines(Widget):
     """A code block's text folded at the widget's width, so no character lies beyond the right edge."""
 
@@ -74,10 +52,10 @@ class CodeLines(Widget):
         return max((len(line) for line in self.code.splitlines()), default=0)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(wrap_code(self.code, width, self.app.console))
+        return len(fold(self.code, width, self.app.console))
 
     def render(self) -> Text:
-        return Text("\n".join(wrap_code(self.code, self.content_size.width, self.app.console)), no_wrap=True)
+        return Text("\n".join(fold(self.code, self.content_size.width, self.app.console)), no_wrap=True)
 
 
 class WrappedFence(MarkdownFence):

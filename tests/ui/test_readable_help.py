@@ -6,7 +6,8 @@ from rich.console import Console
 from textual.geometry import Region
 from textual.widgets._markdown import MarkdownFence
 
-from nnlab.ui.help import HANGING, HelpScreen, wrap_code
+from nnlab.ui.help import HelpScreen
+from nnlab.ui.widgets.fold import HANGING, fold
 
 from .conftest import ready
 
@@ -35,7 +36,7 @@ async def test_the_help_wraps_its_equations_at_80x24(make_app):
 
 def test_a_folded_code_line_keeps_every_character_and_hangs_under_its_start():
     code = "  tau_m dv/dt = v_in - v        v >= 1: spike, v <- 0, held for tau_ref\nshort"
-    lines = wrap_code(code, 30, Console())
+    lines = fold(code, 30, Console())
     assert all(len(line) <= 30 for line in lines)
     assert "".join("".join(line.split()) for line in lines) == "".join(code.split())
     assert lines[0].startswith("  tau_m") and lines[1].startswith(" " * (2 + HANGING) + "v")

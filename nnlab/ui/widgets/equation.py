@@ -8,6 +8,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from nnlab.core.equation import EquationLine, lines_text
+from nnlab.ui.widgets.fold import fold
+
+
+SCROLLBAR = 1
+"""Columns kept for the scrollbar, shown or not, so the lines fold at the same width either way."""
 
 
 class EquationPane(VerticalScroll):
@@ -24,6 +29,7 @@ class EquationPane(VerticalScroll):
     EquationPane > Static { padding: 0 1; }
     """
 
+    _lines: tuple[str, ...] = ()
     _rows = -1
     """Rows the lines took when last laid out: a layout pass only when that changes."""
 
@@ -32,28 +38,27 @@ class EquationPane(VerticalScroll):
 
     def show(self, equation: tuple[EquationLine, ...]) -> None:
         """Display a frame's equation lines (the first one emphasised), scrolled to the last ones."""
-        lines = lines_text(equation)
-        text = Text()
-        for k, line in enumerate(lines):
-            if k:
-                text.append("\n")
-            text.append(line, style="bold" if k == 0 else "")
-        body = self.query_one(Static)
-        rows = self._wrapped_rows(lines, body.content_size.width)
-        body.update(text, layout=rows != self._rows)
-        self._rows = rows
-        self._to_numbers()
+        self._lines = lines_text(equation)
+        self._render_lines()
 
-    def _wrapped_rows(self, lines: tuple[str, ...], width: int) -> int:
-        """Rows the lines take wrapped at `width` (-1 before the first layout)."""
-        if width <= 0:
-            return -1
-        return sum(len(Text(line).wrap(self.app.console, width)) for line in lines)
+    def _render_lines(self) -> None:
+        """The lines folded at the pane's width, each continuation indented under its line's start."""
+        body = self.query_one(Static)
+        width = self.size.width - body.styles.gutter.width - SCROLLBAR
+        text = Text(no_wrap=width > 0)
+        rows = 0
+        for k, line in enumerate(self._lines):
+            folded = fold(line, width, self.app.console) if width > 0 else [line]
+            rows += len(folded)
+            text.append(("\n" if k else "") + "\n".join(folded), style="bold" if k == 0 else "")
+        body.update(text, layout=rows != self._rows or width <= 0)
+        self._rows = rows if width > 0 else -1
+        self._to_numbers()
 
     def _to_numbers(self) -> None:
         """Scroll to the end, where this step's numbers are, once the new content is laid out."""
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def on_resize(self) -> None:
-        self._rows = -1
-        self._to_numbers()
+        if self._lines:
+            self.call_after_refresh(self._render_lines)
