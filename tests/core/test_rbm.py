@@ -377,3 +377,129 @@ def test_warmup_compiles_every_signature_training_uses():
             m.step(1)
             m.frame()
     assert {k.py_func.__name__: len(k.signatures) for k in jitted} == before
+
+
+# -- T -> 0: the limits, and the blow-ups ------------------------------------------------------------
+TINY = 5e-324
+"""The smallest positive double: 1 / TINY overflows, and so does every gap / TINY but 0."""
+
+
+def test_at_a_vanishing_temperature_p_on_and_the_free_energy_are_their_limits():
+    """P(on) -> the step (1/2 at dE = 0), T log(1 + exp(g / T)) -> max(g, 0)."""
+    W, b, c = small_rbm(3, 4, 3)
+    gaps = np.array([-2.0, -1e-300, 0.0, 1e-300, 3.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        assert p_on(gaps, TINY).tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+        F = free_energy(W, b, c, all_states(4), TINY)
+    V = all_states(4)
+    assert np.allclose(F, V @ b - np.maximum(hidden_gap(W, c, V), 0.0).sum(axis=1), rtol=0, atol=1e-12)
+    assert np.allclose(free_energy(W, b, c, V, 1e-3), F, atol=1e-2)
+
+
+@pytest.mark.parametrize("T", [TINY, 1e-310, 1e-40, 1e-300])
+def test_readouts_at_a_vanishing_temperature_are_the_step_limits(T):
+    """The float32 read-outs where T itself is below float32's range: finite, and the T -> 0 limits of
+    the float64 formulas (1/2 where a gap is exactly 0)."""
+    rng = np.random.default_rng(2)
+    W, b, c = rng.normal(0, 1, (7, 12)), rng.normal(0, 1, 12), rng.normal(0, 1, 7)
+    c[0] = 0.0
+    v = (rng.random((40, 12)) < 0.5).astype(float)
+    v[0] = 0.0
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        recon, f = readouts(W, b, c, v, T)
+    assert recon == pytest.approx(reconstruction_error(W, b, c, v, T), rel=1e-5, abs=1e-7)
+    assert f == pytest.approx(free_energy(W, b, c, v, T).mean(), rel=1e-5)
+
+
+def test_exact_joint_at_a_vanishing_temperature_is_the_point_mass_on_the_lowest_energy():
+    W, b, c = small_rbm(4)
+    V, H = all_states(3), all_states(2)
+    E = np.array([[energy(W, b, c, v[None], h[None])[0] for h in H] for v in V])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        P = exact_joint(W, b, c, TINY)
+    assert P.sum() == 1.0 and P[np.unravel_index(np.argmin(E), E.shape)] == 1.0
+    tied = exact_joint(np.zeros((2, 3)), np.zeros(3), np.zeros(2), TINY)
+    assert np.array_equal(tied, np.full((8, 4), 1 / 32))
+    np.testing.assert_allclose(exact_joint(W, b, c, 1e-3), P, atol=1e-12)
+
+
+def test_table_draws_are_the_exact_draws_where_the_table_scale_overflows():
+    """Below T = 64 / 1.8e308 the table's scale is infinite: draw_layer_fast draws by P itself, the same
+    states as draw_layer (a gap of exactly 0 on with probability 1/2, as at every T), not NaN cells."""
+    rng = np.random.default_rng(5)
+    G = rng.normal(0, 1, (400, 30))
+    G[:, :3] = [0.0, 1e-320, -1e-320]
+    bias = np.zeros(30)
+    pending = np.empty(G.size, np.int64)
+    for T in (TINY, 1e-310):
+        seed = np.uint64(rng.integers(0, 2 ** 63))
+        P, exact, fast = (np.empty_like(G) for _ in range(3))
+        draw_layer(G, bias, T, seed, P, exact)
+        draw_layer_fast(G, bias, T, seed, fast, THRESHOLDS, pending)
+        assert np.array_equal(fast, exact)
+        assert np.array_equal(exact[:, 3:], (G[:, 3:] > 0).astype(float))
+        for k in range(3):  # 1e-320 / 5e-324 is 2000 (a sure step), 1e-320 / 1e-310 is 1e-10 (a fair coin)
+            assert abs(exact[:, k].mean() - float(p_on(G[0, k], T))) < 0.1
+
+
+def test_training_at_a_vanishing_temperature_is_finite_and_the_same_run_by_steps():
+    """T = 5e-324: the sampling is the step of the gaps, the read-outs finite. An epoch of one batch draws
+    the states that stepping draws; a float32 epoch (T below float32's range) runs in float64. (Later
+    epochs part by rounding: at T -> 0 a gap of 0 against 1e-17 is a coin against a sure step.)"""
+    kw = dict(dataset="bars_stripes", n_visible=16, n_hidden=6, n_samples=25, batch_size=25, temperature=TINY)
+    stepped, whole = RBMTrainModel(RBMParams(**kw), 3), RBMTrainModel(RBMParams(**kw), 3)
+    single = RBMTrainModel(RBMParams(precision="float32", **kw), 3)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        stepped.step(1)
+        whole.advance(1)
+        single.advance(1)
+        for key in ("v1", "h1", "v", "h"):
+            assert np.array_equal(getattr(stepped, key), getattr(whole, key)), key
+        np.testing.assert_allclose(whole.W, stepped.W, rtol=0, atol=1e-12)
+        assert np.array_equal(single.W, whole.W) and single.recon == whole.recon
+        for m in (stepped, whole):
+            m.advance(3)
+            m.frame()
+            assert np.isfinite(m.recon).all() and np.isfinite(m.f_train).all() and not m.blowup
+            assert all(np.isfinite(v).all() for v in m.traces().values())
+
+
+def test_an_unrepresentable_weight_stops_training_at_the_last_good_state():
+    """No knob in range takes the weights near 1.8e308 (each update moves one by at most kappa); set by
+    hand, they stop the next step back where it started, naming what could not be represented."""
+    p = RBMParams(dataset="bars_stripes", n_visible=16, n_hidden=4, n_samples=40, batch_size=20)
+    for W, named in ((1.5e308, "reconstruction error"), (np.inf, "weights W")):
+        m = RBMTrainModel(p, 0)
+        m.advance(1)
+        m.W = np.full_like(m.W, W)
+        before = m.snapshot()
+        with np.errstate(all="ignore"):
+            assert m.advance(3) == 0
+            frame = m.step(0)
+        assert frame.step == before["updates"] and frame.message == m.blowup
+        assert named in m.blowup and "lower kappa" in m.blowup
+        assert m.epoch == before["epoch"] and m.updates == before["updates"] and len(m.recon) == before["lens"][0]
+        assert m.W is before["W"] and m.op == 0
+        m.restore(before)
+        assert not m.blowup
+
+
+def test_a_chi_square_beyond_the_largest_double_stops_sampling_at_the_last_good_state():
+    """At T = 0.01 this chain stays in a valley whose states have probability below 1e-300: the
+    chi-square overflows on the first block, which is undone; the sampler says why and what to change."""
+    m = make_model(RBMParams(experiment="sample", n_visible=3, n_hidden=2, init_scale=10, temperature=0.01,
+                             samples=10_000), 1)
+    assert np.isfinite(m.exact).all() and m.exact.sum() == pytest.approx(1.0)
+    assert m.advance(5) == 0 and m.taken == 0 and not m.counts.any() and m.tv == []
+    assert "chi-square" in m.blowup and "raise temperature" in m.blowup
+    assert m.step(1).message == m.blowup and m.taken == 0
+    assert all(np.isfinite(v).all() for v in m.traces().values())
+    assert math.isfinite(m.metrics()["chi2"])
+
+
+def test_sampling_at_a_vanishing_temperature_stays_on_the_lowest_energy():
+    m = make_model(RBMParams(experiment="sample", n_visible=3, n_hidden=2, init_scale=1.5, temperature=TINY,
+                             samples=3000), 0)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        m.advance(3)
+    assert not m.blowup and m.exact.max() == 1.0 and m.tv[-1] == 0.0 and m.chi2() == 0.0

@@ -60,7 +60,8 @@ def finish_epoch(m: RBMTrainModel, buffers: Buffers | None) -> Buffers:
     """Train the batches left in m's current epoch (m.op must be 0), leaving m as its operations would
     after the epoch's last update; returns the buffers for the next call. Does not end the epoch."""
     p = m.params
-    dtype = np.float32 if p.precision == "float32" else np.float64
+    # below float32's smallest normal number T would round (to 0 at 1e-45): such an epoch runs in float64
+    dtype = np.float32 if p.precision == "float32" and m.T >= np.finfo(np.float32).tiny else np.float64
     n_h, n_v = m.W.shape
     B = p.batch_size
     rows_max = min(B, len(m.train))

@@ -21,8 +21,10 @@ MAX_EXACT_UNITS = 20
 
 
 def p_on(gap: np.ndarray | float, T: float) -> np.ndarray:
-    """P(on) = 1 / (1 + exp(-gap / T)), computed without overflow."""
-    z = np.asarray(gap, dtype=np.float64) / T
+    """P(on) = 1 / (1 + exp(-gap / T)), computed without overflow. For T -> 0, gap / T overflows to +-inf
+    where gap != 0, giving the limit, a step (P(on) = 1/2 stays where gap = 0)."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(gap, dtype=np.float64) / T
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -43,8 +45,12 @@ def energy(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, h: np.nda
 
 
 def free_energy(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: float = 1.0) -> np.ndarray:
-    """F(v) per row: v^T b - T sum_j log(1 + exp((W v - c)_j / T))."""
-    return v @ b - T * np.logaddexp(0.0, hidden_gap(W, c, v) / T).sum(axis=1)
+    """F(v) per row: v^T b - T sum_j log(1 + exp((W v - c)_j / T)), each term as
+    max(g, 0) + T log(1 + exp(-|g| / T)), g = (W v - c)_j, which tends to max(g, 0) as T -> 0."""
+    g = hidden_gap(W, c, v)
+    with np.errstate(over="ignore"):
+        tail = T * np.log1p(np.exp(-np.abs(g) / T))
+    return v @ b - (np.maximum(g, 0.0) + tail).sum(axis=1)
 
 
 def cd_statistics(v1: np.ndarray, h1: np.ndarray, v2: np.ndarray, h2: np.ndarray
@@ -61,15 +67,18 @@ def all_states(n: int) -> np.ndarray:
 
 
 def exact_joint(W: np.ndarray, b: np.ndarray, c: np.ndarray, T: float = 1.0) -> np.ndarray:
-    """P(v, h) = exp(-E(v, h) / T) / Z for every state: shape (2^n_v, 2^n_h), v-state index first."""
+    """P(v, h) = exp(-E(v, h) / T) / Z for every state: shape (2^n_v, 2^n_h), v-state index first.
+
+    The lowest energy is subtracted before dividing by T, so that exp never overflows and, as T -> 0,
+    (E - E_min) / T goes to +inf except at the minimum: P tends to the uniform distribution over the
+    states of lowest energy, which is what it gives at any T too small for exp(-dE / T) to be represented."""
     n_h, n_v = W.shape
     if n_v + n_h > MAX_EXACT_UNITS:
         raise ValueError(f"exact enumeration: expected at most {MAX_EXACT_UNITS} units in all, found {n_v + n_h}")
     V, H = all_states(n_v), all_states(n_h)
     E = -(H @ W @ V.T).T + (V @ b)[:, None] + (H @ c)[None, :]
-    logits = -E / T
-    logits -= logits.max()
-    P = np.exp(logits)
+    with np.errstate(over="ignore"):
+        P = np.exp(-(E - E.min()) / T)
     return P / P.sum()
 
 

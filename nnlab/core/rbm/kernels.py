@@ -131,10 +131,16 @@ def draw_layer_fast(G: np.ndarray, bias: np.ndarray, T: float, seed: np.uint64, 
     the rounding of z * 64 / T), compared on 32 bits (`THRESHOLDS`); only the u in between (about 1 in
     200, and the gaps beyond the table) compute P(z) itself, in a last pass over the indices kept in
     `pending` (at least S.size long). Row by row, the cells and the uniforms are computed in loops of
-    their own, which the compiler turns into vector instructions."""
+    their own, which the compiler turns into vector instructions. Below T = 64 / 1.8e308 the cells' scale
+    64 / T overflows (and 0 times it is NaN), so every unit computes P(z) itself, the step of T -> 0."""
     m = G.shape[1]
     top = thresholds.shape[0] - 3.0
     scale = TABLE_RES / T
+    if not scale < np.inf:
+        for i in range(G.shape[0]):
+            for j in range(m):
+                S[i, j] = BITS[np.int64(uniform_at(seed, i * m + j) < _p_on_z((G[i, j] - bias[j]) / T))]
+        return
     offset = TABLE_ZMAX * TABLE_RES + 1.0
     cells = np.empty(m, np.int64)
     bits = np.empty(m, np.int64)

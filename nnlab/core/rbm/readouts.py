@@ -20,26 +20,34 @@ PRODUCT_UNITS = 1000
 float64 product, which cannot overflow; wider rows take a log each."""
 
 
-def _logistic(z: np.ndarray, softplus: bool = False) -> tuple[np.ndarray, float]:
-    """(1 / (1 + exp(-z)) and, with softplus, the sum of log(1 + exp(z))), without overflow: from
-    e = exp(-|z|) and r = 1 / (1 + e), P = 1/2 + sign(z) (r - 1/2) (r for z >= 0, 1 - r below, both exact
-    in floating point), and log(1 + exp(z)) = max(z, 0) + log(1 + e), max(z, 0) = (z + |z|) / 2."""
-    e = np.abs(z)
+def _logistic(G: np.ndarray, T: float, softplus: bool = False) -> tuple[np.ndarray, float]:
+    """(P = 1 / (1 + exp(-G / T)) and, with softplus, T sum log(1 + exp(G / T))), for every T > 0 without
+    overflow: from e = exp(-|G| / T) and r = 1 / (1 + e), P = 1/2 + sign(G) (r - 1/2) (r for G >= 0, 1 - r
+    below, both exact in floating point), and T log(1 + exp(G / T)) = max(G, 0) + T log(1 + e),
+    max(G, 0) = (G + |G|) / 2. As T -> 0, |G| / T overflows to inf where G != 0 (e = 0: P is the step and
+    the softplus max(G, 0)) and stays 0 where G = 0 (P = 1/2): the limits themselves. Below the smallest
+    normal number of G's dtype, T would round (to 0 for float32 at 1e-45), so |G| / T is divided in float64."""
+    e = np.abs(G)
     total = 0.0
     if softplus:
-        total = 0.5 * float(z.sum(dtype=np.float64) + e.sum(dtype=np.float64))
+        total = 0.5 * float(G.sum(dtype=np.float64) + e.sum(dtype=np.float64))
+    with np.errstate(over="ignore"):
+        if T >= np.finfo(e.dtype).tiny:
+            e /= e.dtype.type(T)
+        else:
+            e[...] = e.astype(np.float64) / T
     np.negative(e, out=e)
     np.exp(e, out=e)
     r = e
     r += 1.0
     if softplus:
-        if z.shape[1] <= PRODUCT_UNITS:
-            total += float(np.log(r.prod(axis=1, dtype=np.float64)).sum())
+        if G.shape[1] <= PRODUCT_UNITS:
+            total += T * float(np.log(r.prod(axis=1, dtype=np.float64)).sum())
         else:
-            total += float(np.log(r).sum(dtype=np.float64))
+            total += T * float(np.log(r).sum(dtype=np.float64))
     np.reciprocal(r, out=r)
     r -= 0.5
-    np.copysign(r, z, out=r)
+    np.copysign(r, G, out=r)
     r += 0.5
     return r, total
 
@@ -51,14 +59,12 @@ def readouts(W: np.ndarray, b: np.ndarray, c: np.ndarray, v: np.ndarray, T: floa
     f = np.float32
     W32 = W.astype(f)
     v32 = v.astype(f) if v32 is None else v32
-    z = v32 @ W32.T
-    z -= c.astype(f)
-    z /= f(T)
-    PH, hidden = _logistic(z, softplus=True)
+    G = v32 @ W32.T
+    G -= c.astype(f)
+    PH, hidden = _logistic(G, T, softplus=True)
     y = PH @ W32
     y -= b.astype(f)
-    y /= f(T)
-    R, _ = _logistic(y)
+    R, _ = _logistic(y, T)
     R -= v32
     recon = float(np.square(R, out=R).sum(dtype=np.float64)) / v.size
-    return recon, (float((v @ b).sum()) - T * hidden) / len(v)
+    return recon, (float((v @ b).sum()) - hidden) / len(v)

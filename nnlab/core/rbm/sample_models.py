@@ -42,6 +42,7 @@ class BoltzmannModel:
         self.stage = "P(on) = 1 / (1 + exp(-dE / T)); n adds the next temperature"
 
     blowup = ""
+    """Always "": P(on) lies in [0, 1] at every T > 0 (a step as T -> 0), so nothing here can overflow."""
 
     @property
     def steps_total(self) -> int:
@@ -130,8 +131,12 @@ class SamplerModel:
         self.taken = 0
         self.tv: list[float] = []
         self.stage = f"{2 ** (n_v + n_h)} states enumerated; n samples a block of Gibbs steps"
+        self._blowup = ""
 
-    blowup = ""
+    @property
+    def blowup(self) -> str:
+        """Why sampling stopped: the chi-square overflowed, or ""."""
+        return self._blowup
 
     @property
     def block(self) -> int:
@@ -151,36 +156,54 @@ class SamplerModel:
         self.params = params
 
     def _block(self) -> None:
+        """One block of Gibbs steps; when its chi-square cannot be represented, the state before it and a
+        blow-up instead."""
+        if self._blowup:
+            return
+        before = self.snapshot()
         n = self.block
         kernels.gibbs_counts(self.W, self.b, self.c, self.params.temperature, self.v, self.h,
                              self.rng.random((n, len(self.c))), self.rng.random((n, len(self.b))), self.counts)
         self.taken += n
         self.tv.append(total_variation(self.counts.ravel() / self.taken, self.exact.ravel()))
-        self.stage = f"{self.taken} Gibbs steps: total variation {self.tv[-1]:.4f}, chi-square {self.chi2():.1f}"
+        chi2 = self.chi2()
+        if not np.isfinite(chi2):
+            self.restore(before)
+            self._blowup = (f"the chi-square overflowed (above 1.8e308): the chain visits states to which the exact "
+                            f"distribution gives almost no probability, as Gibbs sampling stays in one valley at T = "
+                            f"{self.params.temperature:g}; raise temperature or lower init_scale")
+            self.stage = "stopped: " + self._blowup
+            return
+        self.stage = f"{self.taken} Gibbs steps: total variation {self.tv[-1]:.4f}, chi-square {chi2:.1f}"
 
     def chi2(self) -> float:
+        """sum (counts - expected)^2 / expected over the states of non-zero probability (inf when it overflows)."""
         expected = self.exact.ravel() * self.taken
         keep = expected > 0
-        return float(((self.counts.ravel()[keep] - expected[keep]) ** 2 / expected[keep]).sum()) if self.taken else 0.0
+        with np.errstate(over="ignore"):
+            return float(((self.counts.ravel()[keep] - expected[keep]) ** 2 / expected[keep]).sum()) if self.taken \
+                else 0.0
 
     def step(self, level: int = 0) -> Frame:
         self._block()
-        while level > 0 and self.steps_total < BLOCKS:
+        while level > 0 and self.steps_total < BLOCKS and not self._blowup:
             self._block()
         return self.frame()
 
     def advance(self, n: int) -> int:
-        for _ in range(n):
+        done = 0
+        while done < n and not self._blowup:
             self._block()
-        return n
+            done += not self._blowup
+        return done
 
     def snapshot(self) -> dict[str, Any]:
         return {"counts": self.counts.copy(), "v": self.v.copy(), "h": self.h.copy(), "taken": self.taken,
-                "n_tv": len(self.tv), "stage": self.stage, "rng": snapshot_rng(self.rng)}
+                "n_tv": len(self.tv), "stage": self.stage, "blowup": self._blowup, "rng": snapshot_rng(self.rng)}
 
     def restore(self, s: dict[str, Any]) -> None:
         self.counts, self.v, self.h = s["counts"].copy(), s["v"].copy(), s["h"].copy()
-        self.taken, self.stage = s["taken"], s["stage"]
+        self.taken, self.stage, self._blowup = s["taken"], s["stage"], s["blowup"]
         del self.tv[s["n_tv"]:]
         restore_rng(self.rng, s["rng"])
 
@@ -204,7 +227,7 @@ class SamplerModel:
             equation += (Line(Calc(f"after {self.taken} steps: TV = 1/2 sum_states |freq - P| =", gaps / 2,
                                    self.tv[-1], ".4f")),)
         return Frame(t=float(self.steps_total), step=self.steps_total, stage=self.stage, values=rows, data=data,
-                     equation=equation)
+                     equation=equation, message=self._blowup)
 
     def metrics(self) -> dict[str, Any]:
         return {"total_variation": self.tv[-1] if self.tv else 1.0, "chi2": self.chi2(), "samples": self.taken}

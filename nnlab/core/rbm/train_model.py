@@ -24,7 +24,7 @@ change from one look to the next only where the model has changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -85,12 +85,38 @@ class RBMTrainModel:
         self._dream_key: tuple | None = None
         self._dreams = np.empty((0, n_v))
         self.data_freq = visible_histogram(self.train) if n_v + n_h <= MAX_EXACT_UNITS else None
+        self._blowup = ""
         self._evaluate()
 
     # -- protocol ---------------------------------------------------------------------------------
     @property
     def blowup(self) -> str:
+        """Why training stopped at the last good state (a weight or a read-out that cannot be represented), or ""."""
+        return self._blowup
+
+    def _unrepresentable(self) -> str:
+        """What of W, b, c and the last read-outs is NaN or infinite, with what to change; "" when all are finite.
+        (Each update moves a weight by at most kappa and a bias by at most gamma, so this guards the model's
+        arithmetic rather than a reachable setting.)"""
+        for name, a in (("weights W", self.W), ("visible biases b", self.b), ("hidden biases c", self.c)):
+            if not np.isfinite(a).all():
+                return f"the {name} overflowed; lower kappa and gamma"
+        measured = (("reconstruction error", self.recon), ("free energy of the training rows", self.f_train),
+                    ("free energy of the held-out rows", self.f_test))
+        for name, values in measured:
+            if values and not np.isfinite(values[-1]):
+                return f"the {name} is not finite (the weights are too large to measure it); lower kappa and gamma"
         return ""
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run `action`; if it leaves anything unrepresentable, go back to the state before it and say why."""
+        before = self.snapshot()
+        action()
+        cause = self._unrepresentable()
+        if cause:
+            self.restore(before)
+            self._blowup = cause
+            self.stage = "stopped: " + cause
 
     @property
     def steps_total(self) -> int:
@@ -265,7 +291,11 @@ class RBMTrainModel:
 
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, level: int = 0) -> Frame:
-        name = self.step_levels()[min(level, 2)]
+        if not self._blowup:
+            self._guarded(lambda: self._step(self.step_levels()[min(level, 2)]))
+        return self.frame()
+
+    def _step(self, name: str) -> None:
         if name == "half":
             self._op()
         elif name == "update":
@@ -275,25 +305,26 @@ class RBMTrainModel:
         else:
             self._train_epoch()
             self.stage = f"epoch {self.epoch} trained (T = {self.T:g})"
-        return self.frame()
 
     def advance(self, n: int) -> int:
-        """Train n epochs (finishing the current one first)."""
-        for _ in range(n):
-            self._train_epoch()
+        """Train n epochs (finishing the current one first); fewer at a blow-up."""
+        for done in range(n):
+            if not self._blowup:
+                self._guarded(self._train_epoch)
+            if self._blowup:
+                return done
         return n
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        keys = ("W", "b", "c", "epoch", "batch", "order", "op", "updates", "v1", "h1", "v", "h", "pv", "ph", "chain",
-                "last", "stage")
+        keys = ("W", "b", "c", "epoch", "batch", "order", "op", "updates", "v1", "h1", "v", "h", "_pv", "_ph", "_gaps",
+                "chain", "last", "stage", "_blowup")
         s = {k: getattr(self, k) for k in keys}
         s["lens"] = (len(self.recon), len(self.f_train), len(self.f_test))
         s["rng"] = snapshot_rng(self.rng)
         return s
 
     def restore(self, s: dict[str, Any]) -> None:
-        self._gaps = None
         for k, v in s.items():
             if k not in ("lens", "rng"):
                 setattr(self, k, v)
@@ -322,7 +353,7 @@ class RBMTrainModel:
             data["exact_v"] = exact_joint(self.W, self.b, self.c, 1.0).sum(axis=1)
             data["data_freq"] = self.data_freq
         return Frame(t=float(self.epoch), step=self.updates, stage=self.stage, values=rows, data=data,
-                     equation=equation_lines(self))
+                     equation=equation_lines(self), message=self._blowup)
 
     def metrics(self) -> dict[str, Any]:
         out: dict[str, Any] = {"recon_error": self.recon[-1], "epochs": self.epoch}
