@@ -275,6 +275,42 @@ def test_softmax_update_is_the_nearest_pattern_at_large_beta():
     assert modern_energy(P, P[2], 1.0) < modern_energy(P, x, 1.0)
 
 
+def test_modern_energy_is_the_log_sum_exp_at_every_beta():
+    """Against the formula written out (where its exp stays finite), the large-beta limit -max s - (small
+    terms, kept by log1p), and the small-beta limit -log(n)/beta - mean s: -inf for beta = 5e-324 (beyond
+    the doubles), except for one pattern, where it is -s exactly."""
+    rng = np.random.default_rng(3)
+    P = np.where(rng.random((5, 40)) < 0.5, -1.0, 1.0)
+    x = np.where(rng.random(40) < 0.5, -1.0, 1.0)
+    s = P @ x
+    for beta in (1e-3, 0.1, 1.0, 7.0):
+        assert modern_energy(P, x, beta) == pytest.approx(-np.log(np.exp(beta * s).sum()) / beta, rel=1e-13)
+    second = np.sort(s)[-2]
+    assert modern_energy(P, x, 50.0) == pytest.approx(-s.max() - np.exp(50.0 * (second - s.max())) / 50.0,
+                                                      rel=1e-15)
+    for beta in (1e-9, 1e-100, 1e-300):
+        assert modern_energy(P, x, beta) == pytest.approx(-np.log(5) / beta - s.mean(), rel=1e-15)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        assert modern_energy(P, x, 5e-324) == -np.inf
+        assert modern_energy(P[1:2], x, 5e-324) == -s[1]
+
+
+@pytest.mark.parametrize("memory", ["both", "modern"])
+def test_a_modern_energy_beyond_the_doubles_is_a_blowup_that_a_larger_beta_clears(memory):
+    """beta = 5e-324: -log(n)/beta cannot be represented, so the run does not start and says what to change;
+    a representable beta (a live knob) measures the energy anew from the same probe and runs."""
+    m = model(patterns=("H", "O", "T"), noise=0.2, memory=memory, beta=5e-324)
+    probe = m.x.copy()
+    assert "modern energy" in m.blowup and "raise beta" in m.blowup and "n = 3" in m.blowup
+    assert m.advance(10) == 0 and m.step(1).message == m.blowup and m.updates == 0
+    m.set_params(HopfieldParams(patterns=("H", "O", "T"), noise=0.2, memory=memory, beta=1e-300))
+    assert not m.blowup and np.array_equal(m.x, probe) and m.step(1).message == ""
+    assert m.updates > 0 and all(np.isfinite(v).all() for v in m.traces().values())
+    assert np.isfinite(m.EM.view() if memory == "both" else m.E.view()).all()
+    m.set_params(HopfieldParams(patterns=("H", "O", "T"), noise=0.2, memory=memory, beta=5e-324))
+    assert m.blowup and m.advance(5) == 0
+
+
 def test_mixture_probe_is_the_sign_of_the_sum():
     ps = stored_patterns(HopfieldParams(patterns=("H", "O", "T")), np.random.default_rng(0))
     x = make_probe(HopfieldParams(patterns=("H", "O", "T"), probe="mixture", mixture=(1, 1, -1)), ps,

@@ -103,4 +103,4 @@ def recall_frame(m: Any) -> Frame:
         "finished": m.finished(), "period": m.period,
     }
     return Frame(t=float(m.updates), step=m.updates, stage=m.stage, equation=(rule_text(m),) + numbers_lines(m),
-                 values=tuple(rows), data=data, done=m.finished())
+                 values=tuple(rows), data=data, done=m.finished(), message=m.blowup)

@@ -65,9 +65,16 @@ def softmax_update(patterns: np.ndarray, x: np.ndarray, beta: float, tie: str) -
 
 
 def modern_energy(patterns: np.ndarray, x: np.ndarray, beta: float) -> float:
-    """E = -(1/beta) log sum_s exp(beta x_s . x) (+ x.x/2, constant for bipolar states, left out)."""
+    """E = -(1/beta) log sum_s exp(beta x_s . x) (+ x.x/2, constant for bipolar states, left out), as
+    -(top + (1/beta) log(1 + sum_{s != s*} exp(beta (x_s . x - top)))), top = x_s* . x the largest: exp never
+    overflows and log1p keeps the small terms of a large beta, so E is exact to rounding at every beta. As
+    beta -> 0 it tends to -log(n) / beta - mean_s x_s . x, beyond the doubles (-inf) once beta is below about
+    log(n) / 1.8e308 (the model's `blowup` then says so)."""
     if len(patterns) == 0:
         return 0.0
-    s = beta * (patterns @ x)
-    m = s.max()
-    return float(-(m + np.log(np.exp(s - m).sum())) / beta)
+    s = patterns @ x
+    top = int(np.argmax(s))
+    e = np.exp(beta * (s - s[top]))
+    e[top] = 0.0
+    with np.errstate(over="ignore"):
+        return float(-(s[top] + np.log1p(e.sum()) / beta))

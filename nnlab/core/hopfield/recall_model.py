@@ -53,6 +53,7 @@ class RecallModel:
         self.y = self.x.copy() if params.memory == "both" else None
         self.stage = "start: the probe"
         self.equation: tuple[str, ...] = ()
+        self._blowup = ""
         self._restart()
 
     # -- set-up -----------------------------------------------------------------------------------
@@ -95,11 +96,26 @@ class RecallModel:
         self.EM = Trace()
         if self.y is not None:
             self.EM.append([modern_energy(self.P, self.y, self.params.beta)])
+        self._blowup = self._unrepresentable()
+        if self._blowup:
+            self.stage = "stopped: " + self._blowup
+
+    def _unrepresentable(self) -> str:
+        """Why the start's energy is not a number (the modern energy at a vanishing beta), or "". Only beta and
+        the number of patterns can take it beyond the doubles, and both make a new start when they change, so
+        a finite start keeps every later energy finite."""
+        E = self.EM.view()[-1] if len(self.EM) else self.E.view()[-1]
+        if np.isfinite(E):
+            return ""
+        return (f"the modern energy -(1/beta) log sum_s exp(beta x_s.x) is beyond the doubles at beta = "
+                f"{self.params.beta:g} (it tends to -log(n)/beta as beta -> 0, n = {len(self.P)} patterns); "
+                f"raise beta (to 1e-300 or more)")
 
     # -- protocol ---------------------------------------------------------------------------------
     @property
     def blowup(self) -> str:
-        return ""
+        """Why the memory cannot run (see `_unrepresentable`), or ""."""
+        return self._blowup
 
     @property
     def steps_total(self) -> int:
@@ -115,13 +131,17 @@ class RecallModel:
         return self.params.max_sweeps * self.N
 
     def set_params(self, params: HopfieldParams) -> None:
-        """A live change: a new threshold changes E itself, so the state becomes a new start; a new tie
-        rule or temperature may unsettle a settled state."""
+        """A live change: a new threshold (or beta, for the modern energy) changes E itself, so the state
+        becomes a new start; a new tie rule or temperature may unsettle a settled state."""
         old = self.params
         self.params = params
         if params.bias != old.bias:
             self._restart()
             self.stage = f"threshold b = {params.bias:g}: the energy is measured anew from here"
+        elif params.beta != old.beta and (self.modern_only or self.y is not None):
+            self._restart()
+            if not self._blowup:
+                self.stage = f"beta = {params.beta:g}: the energy is measured anew from here"
         elif (params.tie, params.temperature) != (old.tie, old.temperature):
             self.stable = False
             self.period = 0
@@ -137,6 +157,8 @@ class RecallModel:
 
     def step(self, level: int = 0) -> Frame:
         name = self.step_levels()[min(level, len(self.step_levels()) - 1)]
+        if self._blowup:
+            return self.frame()
         if self.finished():
             self.stage = self._end_text()
             return self.frame()
@@ -153,6 +175,8 @@ class RecallModel:
     def advance(self, n: int) -> int:
         """n unit updates (async) or n whole steps; fewer when the state settles first."""
         done = 0
+        if self._blowup:
+            return done
         rows = min(n, self.default_steps())
         for trace in (self.E, self.M, self.flips):
             trace.reserve(rows)
