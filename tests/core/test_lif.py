@@ -174,3 +174,23 @@ def test_the_pane_re_evaluates_to_the_kernels_potential(method, shown):
         if calcs and calcs[0].lhs != "spike at t =":
             assert calcs[0].result == m.v[0]
     assert shown <= seen
+
+
+def test_exact_method_at_threshold_input_with_a_vanishing_tau_m_never_spikes():
+    """J = 1 exactly and tau_m = 1e-300: exp(-dt/tau_m) is 0, so v reaches J = 1 in one step, where it would
+    cross only after infinite time (tau_m ln((J - v)/(J - 1)), J - 1 = 0): no spike, no division by 0, also
+    for a neuron leaving its refractory period inside a step; J just above 1 still fires at once."""
+    from nnlab.core.neuron.kernels.lif import OK, lif_exact_advance
+
+    v, ref = np.zeros(3), np.array([0.0, 0.0004, 0.0])
+    gain, bias = np.zeros(3), np.array([1.0, 1.0, 0.5])
+    rec = np.empty((4, 3))
+    st, si, last = np.empty(40), np.empty(40, np.int64), np.zeros(3)
+    done, n, status = lif_exact_advance(v, ref, gain, bias, np.zeros(4), 1e-3, 1e-300, 0.002, 3, 0, rec, st, si,
+                                        0, last)
+    assert (done, n, status) == (4, 0, OK) and np.array_equal(rec[-1], [1.0, 1.0, 0.5])
+    m = LIFModel(LIFParams(method="exact", dt=1e-3, tau_m=1e-300, tau_ref=0.002, v_in=1.0 + 2 ** -52), 0)
+    assert m.advance(100) == 100 and not m.blowup
+    assert m.isi_rate(0) == pytest.approx(500.0) and np.isfinite(m.spike_t.view()).all()
+    m = LIFModel(LIFParams(method="exact", dt=1e-3, tau_m=1e-300, v_in=1.0), 0)
+    assert m.advance(100) == 100 and not m.blowup and len(m.spike_t) == 0 and m.v[0] == 1.0

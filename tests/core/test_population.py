@@ -50,3 +50,24 @@ def test_a_changed_x_shows_at_once_and_the_pane_stays_true():
     f = m.frame()
     assert dict((n, v) for n, v, _ in f.values)["x"] == "-0.2500" and f.data["x_now"] == -0.25
     assert not false_calcs(f.equation)
+
+
+def test_a_tau_m_too_short_for_the_gains_to_be_represented_is_refused_naming_the_knobs():
+    """With (1/r_max - tau_ref) / tau_m = z, J_max - 1 = 1 / (exp(z) - 1): tau_m = 1e-300 would need J within
+    exp(-1e297) of 1, and gains of 0 made every neuron silent. Up to z = 25 the gains hold and the tuning
+    curves still reach max_rate."""
+    from nnlab.core.knobs import ParamError
+
+    with pytest.raises(ParamError, match=r"tau_m: expected at least 0\.00032 s with max_rate_lo = 100 Hz and "
+                                         r"tau_ref = 0\.002 s.*found 1e-300 s"):
+        PopulationParams(tau_m=1e-300)
+    with pytest.raises(ParamError, match=r"max_rate_lo: expected at least 1\.99 Hz with tau_m = 0\.02 s.*found "
+                                         r"0\.001 Hz"):
+        PopulationParams(max_rate_lo=0.001, max_rate_hi=0.002)
+    m = PopulationModel(PopulationParams(tau_m=0.008 / 25, method="exact", input="constant", x=1.0), 3)
+    assert np.all(m.alpha > 0)
+    rates = lif_rate(m.alpha * m.encoders + m.beta, m.params.tau_m, m.params.tau_ref)
+    up = m.encoders > 0
+    np.testing.assert_allclose(rates[up], m.max_rates[up], rtol=1e-6)
+    m.advance(500)
+    assert not m.blowup and np.isfinite(m.rec_v.view()).all() and len(m.spike_t) > 0

@@ -247,6 +247,12 @@ class PairParams(ParamsBase):
     default_duration = 0.5
 
 
+GAIN_Z_MAX = 25.0
+"""Largest z = (1/r_max - tau_ref) / tau_m of a population neuron. Its gain is alpha = (J_max - 1) / (1 - x_int)
+with J_max - 1 = 1 / (exp(z) - 1), so beyond z = 25 (J_max - 1 below 1.4e-11) J = 1 + (J - 1) keeps fewer
+than 16 bits of J - 1, and beyond z = 37 alpha is 0: every neuron silent, where the rates should reach r_max."""
+
+
 @dataclass(frozen=True)
 class PopulationParams(ParamsBase):
     """N LIF neurons encoding x in [-1, 1] (lecture 26): J = alpha e x + beta, rate G(J)."""
@@ -287,6 +293,17 @@ class PopulationParams(ParamsBase):
         top = 1.0 / self.tau_ref if self.tau_ref > 0 else float("inf")
         if self.max_rate_hi >= top:
             raise ParamError("max_rate_hi", f"below 1/tau_ref = {top:g} Hz", f"{self.max_rate_hi:g}")
+        slowest = 1.0 / self.max_rate_lo - self.tau_ref
+        if not slowest <= GAIN_Z_MAX * self.tau_m:
+            why = (f"(1/max_rate_lo - tau_ref) / tau_m at most {GAIN_Z_MAX:g}: beyond it a neuron reaches max_rate "
+                   "only for J within 1e-11 of 1, and float64 rounds its gain alpha towards 0")
+            least = slowest / GAIN_Z_MAX
+            if least <= 1.0:
+                raise ParamError("tau_m", f"at least {least:.3g} s with max_rate_lo = {self.max_rate_lo:g} Hz and "
+                                 f"tau_ref = {self.tau_ref:g} s, {why}; or a larger max_rate_lo", f"{self.tau_m:g} s")
+            raise ParamError("max_rate_lo", f"at least {1.0 / (self.tau_ref + GAIN_Z_MAX * self.tau_m):.3g} Hz with "
+                             f"tau_m = {self.tau_m:g} s and tau_ref = {self.tau_ref:g} s, {why}; or a larger tau_m",
+                             f"{self.max_rate_lo:g} Hz")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ of the step and is held at 0 for round(tau_ref/dt) steps. The steady rate is the
 Exact: from the time t_f at which the neuron is free (the step's start, or the end of its
 refractory period inside the step) v = J + (v_f - J) exp(-(t - t_f)/tau_m); it reaches 1 at
 t_f + tau_m ln((J - v_f)/(J - 1)), computed from v_f rather than from the end of the step, so
-the time stays exact when exp(-dt/tau_m) is negligible. After a spike the neuron is held for
+the time stays exact when exp(-dt/tau_m) is negligible. With J <= 1 it never does: v tends to J, and
+reaches it (1 at J = 1) where exp(-dt/tau_m) underflows to 0, without a spike. After a spike the neuron is held for
 tau_ref and may fire again within the same step, so the rate is G(J) of lecture 2 at any dt.
 """
 
@@ -93,7 +94,7 @@ def lif_exact_advance(v, ref, gain, bias, drive, dt, tau_m, tau_ref, most, step0
             free = ref[i]
             if free <= 0.0:
                 end = J + (v[i] - J) * decay
-                if end < 1.0:
+                if end < 1.0 or J <= 1.0:
                     v[i] = end
                     ref[i] = 0.0
                     continue
@@ -109,7 +110,7 @@ def lif_exact_advance(v, ref, gain, bias, drive, dt, tau_m, tau_ref, most, step0
             fired = 0
             while True:
                 end = J + (u - J) * (decay if free == 0.0 else math.exp(-(dt - free) / tau_m))
-                if end < 1.0:
+                if end < 1.0 or J <= 1.0:
                     v[i] = end
                     ref[i] = 0.0
                     break
