@@ -276,6 +276,12 @@ def _validate(raw: dict[str, Any], text: str, source: str, name: str, problems: 
                 levels = params.step_levels()
                 add("run.granularity", f"expected one of {_quoted(levels)}, found {_found(run.granularity)}"
                     f"{did_you_mean(run.granularity, levels)}", "run", "granularity")
+            if params is not None and hasattr(params, "check_fi_duration"):
+                # an F-I sweep's settle against the run's duration per input: a knob of each table
+                try:
+                    params.check_fi_duration(Scenario(lab=lab, params=params, run=run).duration())
+                except ParamError as exc:
+                    add(f"params.{exc.name}", f"expected {exc.expected}, found {clip(exc.found)}", "params", exc.name)
 
     if problems or params is None:
         raise ScenarioError(problems or [Problem(source, "", "expected a valid scenario")])

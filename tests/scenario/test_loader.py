@@ -21,6 +21,8 @@ EXPECTED = {
     "bad_out_of_range.toml": ("bad_out_of_range.toml:6: params.tau_m:", "expected a number in (0, 1] s, found -0.02"),
     "bad_missing_key.toml": ("bad_missing_key.toml: lab:", "found no lab key"),
     "bad_schema_newer.toml": ("bad_schema_newer.toml:1: schema:", "expected schema 1 or older"),
+    "bad_settle_after_duration.toml": ("bad_settle_after_duration.toml:7: params.settle:",
+                                       "expected less than the duration per input, run.duration = 2 s"),
 }
 
 
@@ -60,6 +62,24 @@ def test_cross_field_rule_names_the_field():
     with pytest.raises(ScenarioError) as exc:
         load_text(text, source="w.toml")
     assert "params.t_off" in str(exc.value) and "a time after t_on = 0.2" in str(exc.value)
+
+
+def test_an_fi_settle_not_shorter_than_the_run_is_refused_at_load_naming_both_knobs():
+    """An F-I sweep counts spikes after `settle` of each input's run.duration: with settle >= duration every
+    rate would read 0 Hz. `nnlab check` says so (file, line, both knobs and their values), not the first run;
+    run.duration = 0 means the model's default duration (500 ms for HH), checked the same way."""
+    text = 'schema = 1\nlab = "neuron"\n[params]\nmodel = "hh"\nexperiment = "fi"\nsettle = 600.0\n'
+    with pytest.raises(ScenarioError) as exc:
+        load_text(text, source="fi.toml")
+    assert str(exc.value) == ("fi.toml:6: params.settle: expected less than the duration per input, run.duration "
+                              "= 500 ms (only spikes after settle count, so the duration must be longer than "
+                              "settle), found 600 ms")
+    assert load_text(text + "[run]\nduration = 700.0\n").duration() == 700.0
+    with pytest.raises(ScenarioError) as exc:
+        load("neuron_lif_tuning", ["run.duration=0.5", "params.settle=0.5"])
+    assert "--set params.settle: expected less than the duration per input, run.duration = 0.5 s" in str(exc.value)
+    assert not check("neuron_hh_fi_curve") and not check("neuron_lif_tuning")
+    assert load_text(text.replace('"fi"', '"run"')).params.settle == 600.0
 
 
 def test_unknown_model_and_keys_of_another_model():
