@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from nnlab.core.registry import LABS
 from nnlab.scenario import Scenario, ScenarioError, load
@@ -18,6 +18,16 @@ from nnlab.scenario.bundled import entries
 from nnlab.scenario.class_access import ClassAccess
 from nnlab.ui.lab_view import LabView
 from nnlab.ui.screens import SCREENS
+from nnlab.ui.widgets.footer import KeyFooter
+
+
+class LabTabs(TabbedContent):
+    """The tab strip of the labs. Textual's TabbedContent also switches to the tab of a widget focused from
+    code, a message later; with keys typed quickly that message arrived after the next switch and took the
+    lab back (`5 1` ended on SOM). Here only the keys, clicks and palette switch tabs."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
 
 
 class NNLabApp(App[None]):
@@ -31,6 +41,8 @@ class NNLabApp(App[None]):
     CSS = """
     TabbedContent, TabPane { height: 1fr; padding: 0; }
     Footer FooterKey.-command-palette { margin-right: 0; padding-right: 1; }
+    ToastRack { dock: top; align: right top; margin: 2 0 0 0; }
+    Toast { width: auto; max-width: 50%; padding: 0 1; }
     """
 
     def __init__(self, scenario: Scenario, open_first: str = "", access: ClassAccess | None = None) -> None:
@@ -67,19 +79,19 @@ class NNLabApp(App[None]):
             super().action_suspend_process()
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial=f"tab-{self.scenario.lab}"):
+        with LabTabs(initial=f"tab-{self.scenario.lab}"):
             for spec in LABS.values():
                 with TabPane(f"{spec.key} {spec.title}", id=f"tab-{spec.name}"):
                     if spec.name == self.scenario.lab:
                         yield self._new_lab(spec.name, self.scenario)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._focus_lab()
         if self.open_first:
             from nnlab.ui.dialogs import OpenScenario
 
-            self.push_screen(OpenScenario(self.open_first, self.access), self.open_scenario)
+            self.push_screen(OpenScenario(self.open_first, self.access, lab=self.scenario.lab), self.open_scenario)
 
     def _new_lab(self, name: str, scenario: Scenario) -> LabView:
         return SCREENS[name](LABS[name], scenario, id=f"lab-{name}")
@@ -119,7 +131,7 @@ class NNLabApp(App[None]):
     def action_open_scenario(self) -> None:
         from nnlab.ui.dialogs import OpenScenario
 
-        self.push_screen(OpenScenario(access=self.access), self.open_scenario)
+        self.push_screen(OpenScenario(access=self.access, lab=self.lab().spec.name), self.open_scenario)
 
     async def open_scenario(self, scenario: Scenario | None) -> None:
         """Load `scenario` into its lab and show that lab."""

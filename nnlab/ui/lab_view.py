@@ -49,7 +49,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("space", "toggle_run", "Run/Pause"),
+        Binding("space", "toggle_run", "Run"),
         Binding("n", "step", "Step"),
         Binding("N", "step_big", "Big step"),
         Binding("b", "step_back", "Back"),

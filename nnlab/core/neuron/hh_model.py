@@ -165,6 +165,8 @@ class HHModel(SpikingModel):
         x_inf, tau = self.curves()
         data = {
             "kind": "hh",
+            "params": p,
+            "i_now": i_next,
             "t": readonly(t),
             "v": readonly(rv),
             "n": readonly(self.rec["n"].view()),
