@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from nnlab.core.knobs import ParamsBase
+from nnlab.core.memory import refusal
 from nnlab.core.registry import LabSpec
 from nnlab.plotting.widgets import PlotView
 from nnlab.scenario import Scenario
@@ -492,10 +493,17 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         self.notify("z: the next plot, then back to the lab", timeout=2)
 
     def on_params_changed(self, message: ParamsChanged) -> None:
+        """A knob was changed in the panel: refused when its arrays would not fit in memory (as the loader
+        refuses a file), rebuilt when the change is structural, else applied to the model in place."""
         message.stop()
         new = message.params
+        base = self._build[1] if self._build is not None else self.scenario
+        refused = refusal(new, base.duration())
+        if refused is not None:
+            self.query_one(ParamPanel).load(self._build[2] if self._build is not None else self.params)
+            self.notify(f"{refused.key}: {refused.message()}", severity="error", timeout=8)
+            return
         if self._build is not None or self.state is None:
-            base = self._build[1] if self._build is not None else self.scenario
             self._prepare(replace(base, params=new), new, self.seed)
             return
         old = self.params

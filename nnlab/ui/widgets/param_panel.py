@@ -62,7 +62,8 @@ def value_text(v: Any) -> str:
 
 def parse(text: str, tp: Any) -> Any:
     """What the user typed, as a Python value for `check_value` (numbers, lists, or the raw text)."""
-    text = text.strip()
+    typed = text.strip()
+    text = typed
     if tp in (tuple[float, ...], tuple[int, ...]):
         text = f"[{text}]" if not text.startswith("[") else text
     if tp == tuple[str, ...] and not text.startswith("["):
@@ -70,8 +71,8 @@ def parse(text: str, tp: Any) -> Any:
         return items
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return typed
 
 
 def choices_of(k: Knob, tp: Any) -> tuple[Any, ...]:
