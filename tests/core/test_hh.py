@@ -205,3 +205,11 @@ def test_a_calculation_fed_the_wrong_state_is_caught():
     before = tuple(float(m.rec[x].view()[-3, 0]) for x in ("v", "n", "m", "h"))
     after = (float(m.V[0]), float(m.n[0]), float(m.m[0]), float(m.h[0]))
     assert false_calcs(hh_lines(m.params, before, after, 10.0))
+
+
+def test_a_staircase_with_a_tiny_step_reaches_its_last_level():
+    from nnlab.core.neuron.stimulus import staircase
+
+    t = np.array([0.0, 5.0, 10.0, 50.0])
+    assert staircase(t, 1.0, (1.0, 2.0, 3.0), 1e-320).tolist() == [0.0, 3.0, 3.0, 3.0]
+    assert staircase(t, 1.0, (1.0, 2.0, 3.0), 10.0).tolist() == [0.0, 1.0, 1.0, 3.0]

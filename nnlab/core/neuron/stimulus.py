@@ -21,8 +21,10 @@ def ramp(t: np.ndarray, t_on: float, t_off: float) -> np.ndarray:
 
 def staircase(t: np.ndarray, t_on: float, levels: tuple[float, ...], duration: float) -> np.ndarray:
     """0 before t_on, then each level for `duration`, the last one held."""
-    idx = np.floor((t - t_on) / duration).astype(np.int64)
-    out = np.asarray(levels, dtype=np.float64)[np.clip(idx, 0, len(levels) - 1)]
+    # clipped as floats: (t - t_on) / duration may pass int64's range (inf for a tiny duration)
+    with np.errstate(over="ignore"):
+        steps = np.clip(np.floor((t - t_on) / duration), 0, len(levels) - 1)
+    out = np.asarray(levels, dtype=np.float64)[steps.astype(np.int64)]
     return np.where(t >= t_on, out, 0.0)
 
 
