@@ -105,7 +105,7 @@ def test_class_scenarios_open_and_paths_outside_are_refused(class_server, terms)
     term.clear_input(typed)
     term.type("week1/lif")
     term.keys("Enter")
-    term.wait_text("opened lif: Week 1:")
+    term.wait_text("opening lif: Week 1:")
 
 
 def test_a_student_saves_into_their_own_folder(class_server, terms):
