@@ -24,10 +24,12 @@ from nnlab.ui.widgets.footer import KeyFooter
 class LabTabs(TabbedContent):
     """The tab strip of the labs. Textual's TabbedContent also switches to the tab of a widget focused from
     code, a message later; with keys typed quickly that message arrived after the next switch and took the
-    lab back (`5 1` ended on SOM). Here only the keys, clicks and palette switch tabs."""
+    lab back (`5 1` ended on SOM). Here only keys, clicks and the palette switch tabs."""
 
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        # prevent_default: Textual calls the handler of every class in the MRO, TabbedContent's too
         event.stop()
+        event.prevent_default()
 
 
 class NNLabApp(App[None]):
@@ -106,7 +108,7 @@ class NNLabApp(App[None]):
         when its tab is first shown, so that starting the app styles one lab, not all. Returns the lab and
         whether it was made now. The lab is mounted and focused before the next key is handled, so keys
         typed quickly act in order on the lab they were meant for."""
-        self.query_one(TabbedContent).active = f"tab-{name}"
+        self.query_one(LabTabs).active = f"tab-{name}"
         found = self.query(f"#lab-{name}")
         made = not found
         if made:
