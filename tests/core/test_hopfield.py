@@ -179,6 +179,16 @@ def test_synchronous_updates_find_a_two_cycle(tmp_path):
     assert m.advance(10) == 0
 
 
+def test_a_round_off_change_of_energy_is_no_change():
+    m = model(patterns=("H", "O", "T"), update="sync", noise=0.5)
+    for _ in range(3):
+        f = m.step(0)
+    E = m.E.view()
+    assert E[2] != E[3] and abs(E[2] - E[3]) < 1e-9
+    assert dict((k, v) for k, *v in f.values)["energy"] == ["-656", "0"]
+    assert f.data["lowered"].tolist() == [1]
+
+
 def test_synchronous_recall_reaches_a_fixed_point():
     m = model(patterns=("H", "O", "T"), update="sync", noise=0.1)
     m.step(1)

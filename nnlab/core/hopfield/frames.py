@@ -10,6 +10,22 @@ from nnlab.core.equation_terms import dot, fmt_of, total
 from nnlab.core.equation import Calc, Line, Num
 from nnlab.core.lab import Frame, readonly
 
+ROUNDOFF = 1e-9
+"""A change of energy within ROUNDOFF (|E| + 1) is no change: a synchronous step recomputes E from the whole
+state, and the same E summed in another order differs in its last bits."""
+
+
+def energy_changes(E: np.ndarray) -> np.ndarray:
+    """dE between successive energies, with the changes that are only round-off set to 0."""
+    dE = np.diff(E)
+    scale = np.maximum(np.abs(E[1:]), np.abs(E[:-1])) + 1.0
+    dE[np.abs(dE) <= ROUNDOFF * scale] = 0.0
+    return dE
+
+
+def _change_text(dE: float) -> str:
+    return "0" if dE == 0 else f"{dE:+.3g}"
+
 
 def weights_text(p: Any) -> str:
     if p.scaling == "n":
@@ -83,11 +99,12 @@ def recall_frame(m: Any) -> Frame:
     """The frame of a RecallModel."""
     p = m.params
     E = m.E.view()
+    dE = energy_changes(E)
     n_stored = len(m.P)
     target = p.target if p.target < n_stored else 0
     overlap = float(m.P[target] @ m.x / m.N) if n_stored else float("nan")
     rows = [("updates", f"{m.updates}", "steps" if m.whole_steps else f"sweep {m.sweeps}"),
-            ("energy", f"{E[-1]:.5g}", f"{E[-1] - E[-2]:+.3g}" if len(E) > 1 else ""),
+            ("energy", f"{E[-1]:.5g}", _change_text(float(dE[-1])) if len(dE) else ""),
             ("overlap", f"{overlap:.3f}" if n_stored else "-", m.names[target] if n_stored else "none stored"),
             ("stored", f"{n_stored}", f"load {n_stored / m.N:.3g}"),
             ("N", f"{m.N}", "x".join(map(str, m.shape)))]
@@ -97,7 +114,7 @@ def recall_frame(m: Any) -> Frame:
         "state": readonly(m.x.copy()), "probe": readonly(m.x0), "patterns": readonly(m.P), "names": m.names,
         "shape": m.shape, "unit": m.last_unit if not m.whole_steps else -1, "energy": readonly(E),
         "overlap": readonly(m.M.view()),
-        "lowered": np.flatnonzero(np.diff(E) < 0) + 1 if len(E) > 1 else np.zeros(0, np.int64),
+        "lowered": np.flatnonzero(dE < 0) + 1,
         "W": m.W, "target": target, "whole_steps": m.whole_steps, "memory": p.memory,
         "modern": None if m.y is None else readonly(m.y.copy()), "modern_energy": readonly(m.EM.view()), "modern_only": m.modern_only,
         "finished": m.finished(), "period": m.period,
