@@ -185,7 +185,7 @@ def test_a_round_off_change_of_energy_is_no_change():
         f = m.step(0)
     E = m.E.view()
     assert E[2] != E[3] and abs(E[2] - E[3]) < 1e-9
-    assert dict((k, v) for k, *v in f.values)["energy"] == ["-656", "0"]
+    assert dict((k, v) for k, *v in f.values)["energy"] == ["-656", "+0"]
     assert f.data["lowered"].tolist() == [1]
 
 

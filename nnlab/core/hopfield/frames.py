@@ -23,10 +23,6 @@ def energy_changes(E: np.ndarray) -> np.ndarray:
     return dE
 
 
-def _change_text(dE: float) -> str:
-    return "0" if dE == 0 else f"{dE:+.3g}"
-
-
 def weights_text(p: Any) -> str:
     if p.scaling == "n":
         return "W = (1/n) sum_s x_s x_s^T - I"
@@ -104,7 +100,7 @@ def recall_frame(m: Any) -> Frame:
     target = p.target if p.target < n_stored else 0
     overlap = float(m.P[target] @ m.x / m.N) if n_stored else float("nan")
     rows = [("updates", f"{m.updates}", "steps" if m.whole_steps else f"sweep {m.sweeps}"),
-            ("energy", f"{E[-1]:.5g}", _change_text(float(dE[-1])) if len(dE) else ""),
+            ("energy", f"{E[-1]:.5g}", f"{dE[-1]:+.3g}" if len(dE) else ""),
             ("overlap", f"{overlap:.3f}" if n_stored else "-", m.names[target] if n_stored else "none stored"),
             ("stored", f"{n_stored}", f"load {n_stored / m.N:.3g}"),
             ("N", f"{m.N}", "x".join(map(str, m.shape)))]
