@@ -15,6 +15,8 @@ from nnlab.plotting.spec import Figure, Mosaic, Picture, Series, Tile, data_rang
 
 PATTERN_ROLES = ("primary", "warning", "success", "accent", "secondary", "error")
 MAX_OVERLAP_LINES = 6
+NO_PATTERN = "no stored pattern yet: a stores the state"
+"""What the overlap plot says while the memory holds no pattern (hopfield_draw starts so)."""
 
 
 def _grid(x: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -38,7 +40,7 @@ def state_mosaic(frame: Any, cursor: int | None = None) -> Mosaic:
     for k in np.argsort(-m, kind="stable"):
         tiles.append(Tile(f"{d['names'][k]} {m[k]:+.2f}", _grid(d["patterns"][k], shape), key=int(k)))
     E = d["energy"]
-    notes = (f"E = {E[-1]:.4g}", f"{len(d['names'])} stored, N = {N}")
+    notes = ((f"E = {E[-1]:.4g}",) if len(E) else ()) + (f"{len(d['names'])} stored, N = {N}",)
     if cursor is not None:
         caption = "drawing: arrows move the cursor (accent), space toggles, a stores, d ends"
     else:
@@ -57,11 +59,11 @@ def energy_figure(frame: Any) -> Figure:
     if len(low):
         series.append(Series(low.astype(np.float64), E[low], kind="points", role="success", label="lowered"))
     unit = "step" if d["whole_steps"] else "unit update"
-    notes = (f"E = {E[-1]:.5g}", f"{len(low)} of {len(E) - 1} updates lowered it")
+    notes = (f"E = {E[-1]:.5g}", f"{len(low)} of {len(E) - 1} updates lowered it") if len(E) else ()
     title = ("energy E = -(1/beta) log sum_s exp(beta x_s.x)" if d.get("modern_only") else
              "energy E = -1/2 x^T W x + b^T x")
     return Figure(title, tuple(series), padded(0.0, max(len(E) - 1, 1), 0.0),
-                  data_range(E), xlabel=unit, notes=notes)
+                  data_range(E), xlabel=unit, notes=notes, missing="" if len(E) else "no state yet")
 
 
 def overlap_figure(frame: Any) -> Figure:
@@ -70,13 +72,14 @@ def overlap_figure(frame: Any) -> Figure:
     M = np.asarray(d["overlap"])
     x = np.arange(len(M), dtype=np.float64)
     names = d["names"]
-    order = [d["target"]] + [k for k in range(len(names)) if k != d["target"]]
+    order = [d["target"]] + [k for k in range(len(names)) if k != d["target"]] if len(names) else []
     series = []
     for i, k in enumerate(order[:MAX_OVERLAP_LINES]):
         series.append(Series(x, M[:, k], role=PATTERN_ROLES[i % len(PATTERN_ROLES)], label=names[k]))
     notes = (f"+{len(names) - MAX_OVERLAP_LINES} not drawn",) if len(names) > MAX_OVERLAP_LINES else ()
     return Figure("overlap with each stored pattern", tuple(series), padded(0.0, max(len(M) - 1, 1), 0.0),
-                  (-1.05, 1.05), xlabel="step" if d["whole_steps"] else "unit update", notes=notes)
+                  (-1.05, 1.05), xlabel="step" if d["whole_steps"] else "unit update", notes=notes,
+                  missing="" if len(names) else NO_PATTERN)
 
 
 def weights_picture(frame: Any) -> Picture:

@@ -30,6 +30,19 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def cut_words(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut after the last whole word that fits and ending in "…" when
+    shortened, so no word or number is left half-shown (a single word longer than the row is cut)."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = text[: width - 1]
+    if text[width - 1] != " " and " " in head.strip():
+        head = head[: head.rstrip().rfind(" ")]
+    return head.rstrip() + "…"
+
+
 def header(title: str, entries: list[Piece], notes: tuple[str, ...], width: int,
            max_rows: int) -> tuple[list[Row], list[Piece], bool]:
     """The title, then the notes (right-aligned) and legend entries, in at most `max_rows` rows of `width`.
@@ -38,7 +51,7 @@ def header(title: str, entries: list[Piece], notes: tuple[str, ...], width: int,
     Returns the rows, the notes and entries that found no room (for the corner box), and whether the
     title was cut.
     """
-    title_rows = _wrap_words(title, width)
+    title_rows = wrap_words(title, width)
     if len(title_rows) > max_rows:
         title_rows = title_rows[: max_rows - 1] + [cut(" ".join(title_rows[max_rows - 1 :]), width)]
     was_cut = " ".join(title_rows) != " ".join(title.split())
@@ -82,7 +95,7 @@ def header(title: str, entries: list[Piece], notes: tuple[str, ...], width: int,
     return rows, left_over, was_cut
 
 
-def _wrap_words(text: str, width: int) -> list[str]:
+def wrap_words(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` cells, broken between words (a word longer than a line is cut)."""
     lines: list[str] = []
     for word in text.split():

@@ -42,7 +42,7 @@ def fields_mosaic(frame: Any) -> Mosaic:
     """Each hidden unit's weights from the visible units, drawn as a picture (red negative)."""
     W = frame.data["W"]
     shape = frame.data["vshape"]
-    big = float(np.abs(W).max()) or 1.0
+    big = (float(np.abs(W).max()) if W.size else 0.0) or 1.0
     tiles = tuple(Tile(f"h{j + 1}", (W[j] / big).reshape(shape)) for j in range(min(len(W), MAX_FIELDS)))
     notes = (f"max |W| {big:.3g}",) + ((f"first {MAX_FIELDS} of {len(W)}",) if len(W) > MAX_FIELDS else ())
     return Mosaic("receptive fields: row j of W as a picture", tiles, notes,
@@ -54,7 +54,7 @@ def recon_figure(frame: Any) -> Figure:
     x = np.arange(len(r), dtype=np.float64)
     return Figure("reconstruction error mean (v - P(v | P(h | v)))^2", (Series(x, r, label="train"),),
                   padded(0.0, max(len(r) - 1, 1), 0.0), data_range(r), xlabel="epoch",
-                  notes=(f"{r[-1]:.4g}",))
+                  notes=(f"{r[-1]:.4g}",) if len(r) else (), missing="" if len(r) else "no epoch yet")
 
 
 def free_energy_figure(frame: Any) -> Figure:
@@ -63,7 +63,7 @@ def free_energy_figure(frame: Any) -> Figure:
     x = np.arange(len(ft), dtype=np.float64)
     series = [Series(x, ft, label="training data")]
     notes: tuple[str, ...] = ()
-    if len(fh):
+    if len(fh) and len(ft):
         series.append(Series(x, fh, role="warning", label="held-out"))
         notes = (f"gap {fh[-1] - ft[-1]:+.3g}",)
     return Figure("mean free energy F(v) = v^T b - T sum_j log(1 + exp((W v - c)_j / T))", tuple(series),

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from nnlab.plotting.canvas import draw
-from nnlab.plotting.legend import corner_box, cut, header, legend
+from nnlab.plotting.legend import corner_box, cut, cut_words, header, legend, wrap_words
 from nnlab.plotting.spec import ROLES, Figure
 
 Piece = tuple[str, str | None]
@@ -54,11 +54,14 @@ def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
     raster = draw(fig, plot_w, plot_h, ROLES)
     text = raster.text_rows()
     box_row, box_col, box = corner_box(left_over, raster.bits) if left_over else (0, 0, [])
+    said = _centred(fig.missing, plot_w, plot_h) if fig.missing else {}
     for r in range(plot_h):
         label = labels.get(r, "")
         row: Row = [(label.rjust(margin - 1) + " ", "dim"), ("│", "dim")]
         inside = r - box_row
-        if 0 <= inside < len(box):
+        if r in said:
+            row.append((said[r], "warning"))
+        elif 0 <= inside < len(box):
             right = box_col + sum(len(t) for t, _ in box[inside])
             row.extend(_colour_runs(text[r][:box_col], raster.role[r][:box_col]))
             row.extend(box[inside])
@@ -68,6 +71,15 @@ def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
         rows.append(row)
     rows.append(_x_row(fig, width, margin))
     return rows, was_cut
+
+
+def _centred(text: str, width: int, height: int) -> dict[int, str]:
+    """`text` wrapped between words and centred in a width x height plot: {row: the row's text}."""
+    lines = wrap_words(text, width)
+    if len(lines) > height:
+        lines = lines[: height - 1] + [cut_words(" ".join(lines[height - 1 :]), width)]
+    top = max((height - len(lines)) // 2, 0)
+    return {top + i: line.center(width).rstrip() for i, line in enumerate(lines)}
 
 
 def _x_row(fig: Figure, width: int, margin: int) -> Row:

@@ -36,6 +36,8 @@ class Figure:
     """Short readouts drawn in the top-right corner (e.g. "63.0 Hz")."""
     integer_y: bool = False
     """Label the y axis with whole numbers (neuron indices)."""
+    missing: str = ""
+    """What the plot lacks to show anything, said in the middle of it (e.g. "no stored pattern yet")."""
 
 
 def padded(lo: float, hi: float, frac: float = 0.05) -> tuple[float, float]:

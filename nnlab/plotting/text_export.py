@@ -68,7 +68,7 @@ def figure_text(fig: Figure | Picture | TextPanel | Mosaic, width: int = 100, he
             plt.plot(px.tolist(), py.tolist(), marker="braille", label=s.label or None)
     plt.xlim(x0, x1)
     plt.ylim(*fig.ylim)
-    plt.title(fig.title)
+    plt.title(f"{fig.title}: {fig.missing}" if fig.missing else fig.title)
     plt.xlabel(fig.xlabel)
     text = plt.uncolorize(plt.build())
     plt.clear_figure()
