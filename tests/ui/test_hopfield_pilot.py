@@ -164,3 +164,19 @@ async def test_until_stable_at_a_temperature_can_be_stopped():
         await pilot.press("space")
         await idle(pilot, app)
         assert 0 < lab.model.sweeps < 100000
+
+
+async def test_a_cycle_is_named_as_a_cycle_not_settled(monkeypatch):
+    app = NNLabApp(load("hopfield_sync_cycle"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        notices = []
+        monkeypatch.setattr(lab, "notify", lambda message, **kw: notices.append(message))
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert lab.model.period == 2 and len(lab.history) == 3
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert any("cycles with period 2" in n for n in notices), notices
+        assert not any("settled" in n for n in notices)

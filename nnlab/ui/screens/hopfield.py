@@ -131,9 +131,21 @@ class HopfieldLab(LabView):
         m = self.model
         left = m.default_steps() - m.steps_total if not self.capacity() else m.default_steps()
         if left <= 0 or (not self.capacity() and m.finished()):
-            self.notify("the state is settled: f flips bits, r starts again", timeout=3)
+            self.notify(self._end_notice(), timeout=4)
             return 0
         return left
+
+    def _end_notice(self) -> str:
+        """What happened at the end, and what to do next."""
+        m = self.model
+        if self.capacity():
+            return "the sweep is done: r starts again"
+        if m.period > 1:
+            return (f"the state cycles with period {m.period} (synchronous updates): r starts again, or "
+                    "update = async settles")
+        if m.stable:
+            return "the state is settled (a fixed point): f flips bits, r starts again"
+        return f"stopped after max_sweeps = {m.params.max_sweeps}: raise max_sweeps to go on, or r starts again"
 
     def reached_end(self) -> bool:
         m = self.model
