@@ -50,7 +50,7 @@ class Choice:
         return self.id.endswith("/")
 
     def text(self) -> str:
-        """The text the filter matches: name, lab and title."""
+        """The text the fuzzy filter matches: name, lab and title."""
         return f"{self.name} {self.lab} {self.title}"
 
     def detail(self) -> str:
@@ -60,18 +60,38 @@ class Choice:
         where = ", ".join(part for part in (f"{self.lab} lab" if self.lab else "", self.lecture) if part)
         return f"{self.title}" + (f"  ({where})" if where else "")
 
+    def name_match(self, typed: str) -> int | None:
+        """How well the name holds `typed` (lower case, spaces as _): 0 the name, or the name after its lab
+        prefix, starts with it; 1 it starts a word of the name; 2 it is inside a word; None not at all."""
+        name = self.name.lower()
+        at = name.find(typed)
+        if at < 0:
+            return None
+        rest = name[len(self.lab) + 1:] if self.lab and name.startswith(self.lab + "_") else name
+        if at == 0 or rest.startswith(typed):
+            return 0
+        return 1 if f"_{typed}" in name else 2
+
 
 def ranked(choices: list[Choice], query: str, lab: str = "") -> list[Choice]:
-    """The choices that match `query` (fuzzy, over name, lab and title), best first; with no query all of
-    them. Ties go to the class's own scenarios, then to the lab in front (`lab`), then to the order given."""
+    """The choices that match `query`, best first; with no query all of them.
+
+    First the names that hold the typed text (the name after its lab prefix starting with it best), then
+    the other fuzzy matches (over name, lab and title) of the class's own scenarios and the lab in
+    front (`lab`), then the rest's; ties go to the class's own scenarios, to the lab in front, to the
+    better fuzzy score, then to the order given."""
     search = FuzzySearch()
     query = query.strip()
+    typed = "_".join(query.lower().split())
     scored = []
     for k, c in enumerate(choices):
+        near = c.group == 0 or c.lab == lab
+        in_name = c.name_match(typed) if query else None
         score = search.match(query, c.text())[0] if query else 0.0
-        if query and score <= 0:
+        if query and in_name is None and score <= 0:
             continue
-        scored.append(((-score, c.group, c.lab != lab, k), c))
+        tier = (0, in_name) if in_name is not None else (1, 0) if near else (2, 0)
+        scored.append(((tier, c.group, not near, -score, k), c))
     return [c for _, c in sorted(scored, key=lambda pair: pair[0])]
 
 
