@@ -180,3 +180,22 @@ async def test_a_cycle_is_named_as_a_cycle_not_settled(monkeypatch):
         await idle(pilot, app)
         assert any("cycles with period 2" in n for n in notices), notices
         assert not any("settled" in n for n in notices)
+
+
+async def test_a_step_after_the_end_says_why_and_keeps_no_history(monkeypatch):
+    app = NNLabApp(load("hopfield_sync_cycle"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        notices = []
+        monkeypatch.setattr(lab, "notify", lambda message, **kw: notices.append(message))
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert lab.model.period == 2 and len(lab.history) == 3 and not notices
+        await pilot.press("n", "N")
+        await pilot.pause()
+        assert len(lab.history) == 3 and lab.model.updates == 3
+        assert len(notices) == 2 and all("cycles with period 2" in n for n in notices)
+        await pilot.press("b")
+        await pilot.pause()
+        assert lab.model.updates == 2 and not lab.model.finished()

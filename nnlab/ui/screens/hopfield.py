@@ -121,7 +121,12 @@ class HopfieldLab(LabView):
         return "inline"
 
     def _step(self, level: int) -> None:
-        """The "stable" size runs through the runner, a frame a sweep: it shows progress and space stops it."""
+        """The "stable" size runs through the runner, a frame a sweep: it shows progress and space stops it. At
+        the end (a fixed point, a cycle, max_sweeps) a step would change nothing: it says why and keeps no
+        history, so that b goes back at once."""
+        if self.model is not None and self._build is None and not self.running and self.reached_end():
+            self.notify(self._end_notice(), timeout=4)
+            return
         if self.model is None or self.running or self.capacity() or self.model.step_levels()[level] != "stable":
             super()._step(level)
             return
