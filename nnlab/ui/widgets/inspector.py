@@ -10,7 +10,8 @@ class Inspector(Static):
     """A table of (name, value, change) rows from a frame; its size is set by the layout, so updates skip it.
 
     The cells are plain text: a value may quote a file name, which must not be read as markup. A
-    row too wide for the panel ends in "…", so a cut number never reads as another number.
+    row too wide for the panel drops whole cells, the change first and then the value, and shows "…"
+    in their place, so a number is never cut into one that reads as another.
     """
 
     DEFAULT_CSS = """
@@ -32,18 +33,33 @@ class Inspector(Static):
         value_w = max((len(r[1]) for r in rows), default=0)
         text = Text(no_wrap=True, overflow="ellipsis")
         for k, (name, value, change) in enumerate(rows):
-            line = Text(no_wrap=True)
-            line.append(name.ljust(name_w), "bold")
-            line.append(" " + (value.ljust(value_w) if change else value))
-            if change:
-                line.append(" " + change, "dim")
-            if width > 0 and line.cell_len > width:
-                line.truncate(width, overflow="ellipsis")
             if k:
                 text.append("\n")
-            text.append_text(line)
+            text.append_text(_row(name, value, change, name_w, value_w, width))
         return text
 
+    def on_resize(self) -> None:
+        if self._rows and self.content_size.width != self._width:
+            self.show(self._rows)
+
+
+def _row(name: str, value: str, change: str, name_w: int, value_w: int, width: int) -> Text:
+    """One row in at most `width` cells (no limit at 0): the whole row if it fits, else the widest of
+    name, value and "…"; name and "…"; the name alone cut with "…" (a name is words, not a number)."""
+    head = name.ljust(name_w)
+    cells = [[(head, "bold"), (" " + (value.ljust(value_w) if change else value), ""),
+              (" " + change if change else "", "dim")]]
+    if change:
+        cells += [[(head, "bold"), (" " + value.ljust(value_w), ""), (" …", "dim")],
+                  [(head, "bold"), (" " + value, ""), (" …", "dim")]]
+    cells += [[(head, "bold"), (" …", "dim")], [(name, "bold"), (" …", "dim")]]
+    for pieces in cells:
+        line = Text.assemble(*pieces, no_wrap=True)
+        if width <= 0 or line.cell_len <= width:
+            return line
+    line = Text(name, "bold", no_wrap=True)
+    line.truncate(width, overflow="ellipsis")
+    return line
     def on_resize(self) -> None:
         if self._rows and self.content_size.width != self._width:
             self.show(self._rows)
