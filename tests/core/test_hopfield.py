@@ -213,6 +213,24 @@ def test_the_modern_memory_recalls_beyond_the_classical_capacity():
     assert m.metrics()["modern_recalled"] == 0
 
 
+def test_the_modern_memory_has_its_overlap_and_outcome_on_screen():
+    m = model(seed=2, patterns=(), n_patterns=20, n_units=100, noise=0.2, memory="both", beta=1.0)
+    f = m.step(2)
+    rows = {name: (value, note) for name, value, note in f.values}
+    assert rows["overlap"] == ("0.440", "#1")
+    assert rows["modern"] == ("1.000", "recalled #1")
+    assert "m = 0.440 with #1" in f.stage and "modern memory: recalled #1, m = 1.000" in f.stage
+
+
+def test_patterns_are_numbered_from_1_wherever_a_student_reads_them():
+    m = model(patterns=(), n_patterns=3, n_units=100, probe="blank")
+    m.store()
+    assert m.names[-1] == "drawn 4" and m.stage == "stored the state as pattern 4 (drawn 4); 4 stored"
+    m = model(patterns=(), n_patterns=0, n_units=100, probe="blank")
+    m.store()
+    assert m.stage == "stored the state as pattern 1 (drawn 1); 1 stored"
+
+
 def test_the_modern_kernel_matches_the_numpy_reference():
     from nnlab.core.hopfield.kernels import modern_step
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from nnlab.core.equation_terms import dot, fmt_of, total
 from nnlab.core.equation import Calc, Line, Num
+from nnlab.core.hopfield.recall_model import recalled_index
 from nnlab.core.lab import Frame, readonly
 
 ROUNDOFF = 1e-9
@@ -91,6 +92,14 @@ def _overlap_line(m: Any) -> tuple[Line, ...]:
                       ".3f")),)
 
 
+def _modern_rows(m: Any) -> tuple[tuple[str, str, str], ...]:
+    """The modern memory's overlap with the target and the stored pattern it reached, beside the classical row."""
+    if m.y is None or not len(m.P):
+        return ()
+    k = recalled_index(m.P, m.y)
+    return (("modern", f"{float(m.P[m.target] @ m.y / m.N):.3f}", f"recalled {m.names[k]}" if k >= 0 else "no pattern"),)
+
+
 def recall_frame(m: Any) -> Frame:
     """The frame of a RecallModel."""
     p = m.params
@@ -102,6 +111,7 @@ def recall_frame(m: Any) -> Frame:
     rows = [("updates", f"{m.updates}", "steps" if m.whole_steps else f"sweep {m.sweeps}"),
             ("energy", f"{E[-1]:.5g}", f"{dE[-1]:+.3g}" if len(dE) else ""),
             ("overlap", f"{overlap:.3f}" if n_stored else "-", m.names[target] if n_stored else "none stored"),
+            *_modern_rows(m),
             ("stored", f"{n_stored}", f"load {n_stored / m.N:.3g}"),
             ("N", f"{m.N}", "x".join(map(str, m.shape)))]
     if "unit" in m.last and not m.whole_steps:

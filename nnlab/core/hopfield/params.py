@@ -66,7 +66,7 @@ class HopfieldParams(ParamsBase):
     probe: str = knob("noise", "start state: noise (flip a fraction of the target's bits), occlude (randomise "
                       "a region), mixture (sign of a sum of stored patterns), inverse (-target, then noise), "
                       "blank (every unit -1)", choices=PROBES, live=False)
-    target: int = knob(0, "index of the stored pattern the probe starts from (0 = the first)", lo=0, hi=10_000,
+    target: int = knob(0, "index of the stored pattern the probe starts from, from 0 (0 = the first, shown as #1 or its letter)", lo=0, hi=10_000,
                        live=False)
     noise: float = knob(0.2, "fraction of the units flipped, exactly round(noise N) of them, by the probe (r "
                         "draws it again) and by the f key", lo=0.0, hi=1.0)

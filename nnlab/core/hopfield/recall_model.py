@@ -152,6 +152,11 @@ class RecallModel:
         """True when the smallest step updates every unit (synchronous or modern)."""
         return self.params.update == "sync" or self.modern_only
 
+    @property
+    def target(self) -> int:
+        """Index of the pattern the overlaps are measured with: the probed one (the first if it is gone)."""
+        return self.params.target if self.params.target < len(self.P) else 0
+
     def finished(self) -> bool:
         return self.stable or self.period > 1 or self.sweeps >= self.params.max_sweeps
 
@@ -241,7 +246,7 @@ class RecallModel:
                 self._modern_companion()
             if k > 1:
                 self.stage = (f"sweep {self.sweeps}: {self.sweep_flips} of {self.N} units flipped; "
-                              f"E = {E_after:.4g}")
+                              f"E = {E_after:.4g}{self._modern_text()}")
             if self.stable:
                 self.stage = self._end_text()
 
@@ -261,7 +266,8 @@ class RecallModel:
                 self.stable = self.period == 1
             else:
                 self.seen[key] = self.sweeps
-        self.stage = (f"step {self.sweeps}: {changed} of {self.N} units changed; E = {self.E.view()[-1]:.4g}")
+        self.stage = (f"step {self.sweeps}: {changed} of {self.N} units changed; E = {self.E.view()[-1]:.4g}"
+                      f"{self._modern_text()}")
         if self.finished():
             self.stage = self._end_text()
 
@@ -299,13 +305,28 @@ class RecallModel:
         verb = "flipped" if d["old"] != d["new"] else "kept"
         return f"unit {i} (row {i // self.shape[1]}, col {i % self.shape[1]}): {verb} {_sign_text(d['new'])}"
 
+    def _outcome(self, x: np.ndarray) -> str:
+        """Which stored pattern the state x is, if any."""
+        k = recalled_index(self.P, x)
+        if k >= 0:
+            return f"recalled {self.names[k]}"
+        k = recalled_index(self.P, -x)
+        return f"the inverse of {self.names[k]}" if k >= 0 else "a spurious state (no stored pattern)"
+
+    def _modern_text(self) -> str:
+        """The modern memory beside the classical one: what it reached and its overlap with the target, or ""."""
+        if self.y is None or not len(self.P):
+            return ""
+        return f"; modern memory: {self._outcome(self.y)}, m = {self.P[self.target] @ self.y / self.N:.3f}"
+
     def _end_text(self) -> str:
-        k = recalled_index(self.P, self.x)
-        what = f"recalled {self.names[k]}" if k >= 0 else (
-            f"the inverse of {self.names[recalled_index(self.P, -self.x)]}" if recalled_index(self.P, -self.x) >= 0
-            else "a spurious state (no stored pattern)")
+        what = self._outcome(self.x)
+        if self.y is not None and len(self.P):
+            what += f", m = {self.P[self.target] @ self.x / self.N:.3f} with {self.names[self.target]}"
+        what += self._modern_text()
         if self.period > 1:
-            return f"{self.period}-cycle: step {self.sweeps} repeats the state of step {self.sweeps - self.period}"
+            return (f"{self.period}-cycle: step {self.sweeps} repeats the state of step {self.sweeps - self.period}"
+                    f"{self._modern_text()}")
         if self.stable:
             unit = "steps" if self.whole_steps else "sweeps"
             return f"stable after {self.sweeps} {unit}: {what}"
@@ -334,7 +355,7 @@ class RecallModel:
         self.names = self.names + (f"drawn {len(self.P)}",)
         self.W = hebbian(self.P, self.params.scaling)
         self._restart()
-        self.stage = f"stored the state as pattern {len(self.P) - 1} ({self.names[-1]}); {len(self.P)} stored"
+        self.stage = f"stored the state as pattern {len(self.P)} ({self.names[-1]}); {len(self.P)} stored"
 
     def load_pattern(self, k: int) -> None:
         """Stored pattern k becomes the state."""

@@ -41,7 +41,13 @@ detects and names. At temperature T > 0 a unit is +1 with probability
 
 *Modern memory* (memory = modern or both; Ramsauer et al. 2020, with the sign for
 bipolar states): x <- sgn(X^T softmax(beta X x)), energy -(1/beta) log sum_s exp(beta x_s.x).
-Its capacity grows exponentially with N; compare it on the same probes and sweep.
+Its capacity grows exponentially with N; compare it on the same probes and sweep. The
+inspector's `modern` row and the status give its overlap m with the probed pattern and the
+pattern it reached, beside the classical network's.
+
+*Numbering*: stored patterns are numbered from 1 on screen (#1, #2, ..., or their letters;
+a drawing stored fourth is pattern 4, "drawn 4"). Only the files count from 0: the
+scenario key `target` and the exported metric `recalled` (0 is the first pattern, #1).
 
 *Capacity* (experiment = capacity): for n = 1 .. max_load N random patterns, `trials`
 probes with round(noise N) bits flipped; the rate of exact recall. The critical load 0.138
