@@ -354,6 +354,18 @@ def test_occlusion_changes_only_the_region():
     assert not np.array_equal(x[:3], ps.x[0].reshape(10, 10)[:3])
 
 
+def test_with_nothing_stored_the_end_says_so_and_one_sweep_is_singular():
+    m = model(patterns=(), n_patterns=0, n_units=100, probe="blank")
+    m.step(2)
+    assert m.stage == "stable after 2 sweeps: no pattern stored yet (a stores the state)"
+    m = model(patterns=("H", "O", "T"), noise=0.0)
+    m.step(2)
+    assert m.stage == "stable after 1 sweep: recalled H"
+    m = model(patterns=("H", "O", "T"), update="sync", noise=0.0)
+    m.step(2)
+    assert m.stage == "stable after 1 step: recalled H"
+
+
 def test_drawing_and_storing_a_pattern():
     m = model(patterns=(), n_patterns=0, n_units=100, probe="blank")
     for i in (11, 12, 13, 22, 33, 44):

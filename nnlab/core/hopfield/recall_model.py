@@ -307,6 +307,8 @@ class RecallModel:
 
     def _outcome(self, x: np.ndarray) -> str:
         """Which stored pattern the state x is, if any."""
+        if not len(self.P):
+            return "no pattern stored yet (a stores the state)"
         k = recalled_index(self.P, x)
         if k >= 0:
             return f"recalled {self.names[k]}"
@@ -328,8 +330,8 @@ class RecallModel:
             return (f"{self.period}-cycle: step {self.sweeps} repeats the state of step {self.sweeps - self.period}"
                     f"{self._modern_text()}")
         if self.stable:
-            unit = "steps" if self.whole_steps else "sweeps"
-            return f"stable after {self.sweeps} {unit}: {what}"
+            unit = "step" if self.whole_steps else "sweep"
+            return f"stable after {self.sweeps} {unit}{'' if self.sweeps == 1 else 's'}: {what}"
         return f"stopped after max_sweeps = {self.params.max_sweeps}: {what}"
 
     # -- editing ----------------------------------------------------------------------------------
