@@ -29,7 +29,8 @@ KEYS = """
 | + / - | zoom the time axis |
 | z | the upper plot fills the lab, then the lower one, then back |
 | o / s / e | open a scenario / save it / export the traces |
-| 1..7 | switch lab |
+| 1..5 | switch lab |
+| q | quit |
 | ctrl+p | command palette |
 | tab, up / down, enter | parameters: pick a knob, edit it (or click its row); enter applies |
 | tab, up / home | equation pane (when it scrolls): back to the rule; each step shows its numbers again |

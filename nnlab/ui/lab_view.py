@@ -12,11 +12,12 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Callable
 
-from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
@@ -75,7 +76,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
     LabView ParamPanel { height: 3fr; min-height: 4; background: $boost; }
     LabView Inspector { height: 2fr; min-height: 3; }
     LabView #center { width: 1fr; }
-    LabView EquationPane { height: auto; max-height: 17%; min-height: 2; background: $boost; }
+    LabView EquationPane { height: auto; max-height: 25%; min-height: 2; background: $boost; }
     LabView #status { height: 1; background: $panel; color: $text; padding: 0 1; }
     LabView #status.-error { background: $error 40%; }
     LabView.-max-top #left, LabView.-max-top EquationPane, LabView.-max-top #plot-bottom { display: none; }
@@ -101,6 +102,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         self._stop: threading.Event | None = None
         self._run_model: Any = None
         self._status_error = ""
+        self._status_note = ""
         self._dirty = False
         self._restore_on_finish = False
 
@@ -228,6 +230,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         self.state = state
         self.history.clear()
         self._dirty = False
+        self._status_note = ""
         if fresh:
             self.view = self.initial_view()
             self.window = None
@@ -302,6 +305,21 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         except Exception:  # the status line never fails: it drops what it cannot say
             return ""
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A lab's notices go to its status line, where they hide no number (a toast over the plots hid
+        readouts at 80x24); warnings and errors still pop up."""
+        if severity == "information":
+            self._note(message)
+        else:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _note(self, text: str) -> None:
+        """Show `text` in the status line until the model next changes."""
+        self._status_note = text
+        if self.is_mounted:
+            self._update_status()
+
     def _update_status(self) -> None:
         """The status line: where the model is and what the last step did first, then the step sizes; it
         takes a second or third line when a narrow terminal would cut it."""
@@ -319,18 +337,20 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         big = levels[self.level] if self.level < len(levels) else levels[-1]
         state = "running" if self.running else "paused"
         back = f"  b: {len(self.history)} back" if self.history else ""
-        parts = [f"{state}  {self._position()}", self.frame.stage]
+        parts = [f"{state}  {self._position()}"] + ([self._status_note] if self._status_note else [])
+        parts.append(self.frame.stage)
         if self.frame.message:
             parts.append(self.frame.message)
         parts.append(f"n: {levels[0]}  N: {big} (g){back}")
         self._show_status("  |  ".join(parts))
 
     def _show_status(self, text: str) -> None:
-        """Put `text` in the status line, one to three lines high (four for an error); a layout pass only when the height changes."""
+        """Put `text` in the status line, one to three lines high (four for an error), as many as its words
+        wrap to; a layout pass only when the height changes."""
         status = self.query_one("#status", Static)
-        width = status.size.width - 2
+        width = status.content_size.width
         most = 4 if self._status_error else 3
-        rows = min(most, max(1, -(-cell_len(text) // width))) if width > 0 else 1
+        rows = min(most, max(1, len(Text(text).wrap(self.app.console, width)))) if width > 0 else 1
         if status.styles.height is None or status.styles.height.value != rows:
             status.styles.height = rows
             status.update(text)
@@ -388,6 +408,7 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         as changing (a failure half-way goes back to this snapshot)."""
         self.history.push(self.model.snapshot())
         self._dirty = True
+        self._status_note = ""
 
     def action_step(self) -> None:
         self._step(0)
@@ -485,12 +506,19 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         if self.has_class("-max-top"):
             self.remove_class("-max-top")
             self.add_class("-max-bottom")
-        elif self.has_class("-max-top") or self.has_class("-max-bottom"):
-            self.remove_class("-max-top", "-max-bottom")
-            return
+            self._note("z: the lower plot; z again: back to the lab")
+        elif self.has_class("-max-bottom"):
+            self.remove_class("-max-bottom")
+            self._note("")
         else:
             self.add_class("-max-top")
-        self.notify("z: the next plot, then back to the lab", timeout=2)
+            self._note("z: the upper plot; z again: the lower one")
+        self.call_after_refresh(self._redraw_plots)
+
+    def _redraw_plots(self) -> None:
+        """Draw both plots again at their present size (a plot shown again after z keeps its old raster)."""
+        for plot in self.query(PlotView):
+            plot.set_figure(plot.figure) if plot.figure is not None else plot.refresh()
 
     def on_params_changed(self, message: ParamsChanged) -> None:
         """A knob was changed in the panel: refused when its arrays would not fit in memory (as the loader

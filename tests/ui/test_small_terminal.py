@@ -55,7 +55,7 @@ async def test_v_on_a_lab_with_one_view_says_so(make_app):
         before = lab.view
         await pilot.press("v")
         assert lab.view == before
-        assert any("only view" in n.message for n in app._notifications)
+        assert "only view" in str(app.query_one("#lab-neuron #status").render())
 
 
 @pytest.mark.parametrize("lab", ["1", "3"])

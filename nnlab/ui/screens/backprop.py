@@ -107,6 +107,9 @@ class BackpropLab(LabView):
     def views(self) -> tuple[str, ...]:
         mode = self.mode()
         if mode == "mlp":
+            d = self.frame.data if self.frame is not None else {}
+            if self.frame is not None and "boundary" not in d and "fit" not in d:
+                return tuple(v for v in MLP_VIEWS if v != "boundary")
             return MLP_VIEWS
         from nnlab.plotting import backprop_small_figures as small
 

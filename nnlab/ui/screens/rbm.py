@@ -38,9 +38,9 @@ mean (v - P(v | P(h | v)))^2. Both are measured after every epoch on 500 fixed t
 (and at most 500 held-out rows), as Hinton's practical guide (2010) compares free energies
 on a subset, their exp and log in float32 (about 1e-7 relative).
 
-*Dreams*: `chains` free-running chains take 50 Gibbs steps at the current weights and T,
-from the same noise and with the same draws every time, so the pictures change only where
-the model has; they are drawn when the dreams view is shown.
+*Dreams*: `chains` chains run freely for 50 Gibbs steps at the current weights and T, from
+the same noise and with the same draws every time, so a picture changes only where the model
+has changed; they are drawn when the dreams view is shown.
 
 *Random numbers*: each layer drawn takes one seed from the run's generator and its uniforms
 from the SplitMix64 stream of that seed, so a half step, an update and a whole epoch draw the

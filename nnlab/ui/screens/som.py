@@ -24,12 +24,12 @@ input space. Trained without labels, neighbouring units come to stand for neighb
 *Neighbourhood* theta(d): gaussian exp(-d^2 / 2 sigma^2) (the default); bubble 1 within
 d <= sigma, else 0; mexican_hat, the lecture's difference of Gaussians (local excitation,
 lateral inhibition): (g(sigma) - c g(2 sigma)) / (1 - c), g(s) = exp(-d^2 / 2 s^2), scaled so that
-theta(0) = 1. It is negative far from the BMU: those units are pushed away from x. The
-catalogue measured c <= 0.1 as safe; larger c contracts or tears the map.
+theta(0) = 1. It is negative far from the BMU: those units are pushed away from x. With
+c <= 0.1 the map unfolds (measured for the course); larger c contracts or tears it.
 
 *Schedules*: the notes give none. sigma and eta go from (`sigma`, `lr`) to (`sigma_end`,
 `lr_end`) over the run, t samples of T = epochs x samples: linear a + (b - a) t/T;
-exponential a (b/a)^(t/T) (the catalogue's default); inverse a / (1 + (a/b - 1) t/T).
+exponential a (b/a)^(t/T) (the default); inverse a / (1 + (a/b - 1) t/T).
 
 *Lattice*: rect, unit (r, c) at (c, r); hex, odd rows shifted right by half a unit and rows
 sqrt(3)/2 apart, so that the 6 nearest neighbours are at distance 1.
@@ -49,7 +49,7 @@ words), umatrix, hits, errors, schedule.
 `n` one stage (draw, BMU, update: the moved units are highlighted), `N` one sample, then an
 epoch (`g` chooses), `b` back, `space` run.
 
-Try: `som_square` (the catalogue's QE about 0.044), `som_ring`, `som_colours`, `som_digits`,
+Try: `som_square` (QE about 0.044 after training), `som_ring`, `som_colours`, `som_digits`,
 `som_words`, `som_mexican_hat`, `som_1d_chain`, `som_hex`, `som_decay_schedules`.
 """
 
