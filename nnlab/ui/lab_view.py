@@ -506,13 +506,13 @@ class LabView(LabRuns, LabFiles, Widget, can_focus=True):
         if self.has_class("-max-top"):
             self.remove_class("-max-top")
             self.add_class("-max-bottom")
-            self._note("z: the lower plot; z again: back to the lab")
+            self._note("lower plot (z: back)")
         elif self.has_class("-max-bottom"):
             self.remove_class("-max-bottom")
             self._note("")
         else:
             self.add_class("-max-top")
-            self._note("z: the upper plot; z again: the lower one")
+            self._note("upper plot (z: lower)")
         self.call_after_refresh(self._redraw_plots)
 
     def _redraw_plots(self) -> None:
