@@ -167,7 +167,7 @@ def tensor_view(frame: Any, show_values: bool) -> Picture | TextPanel | None:
             rows.append(tuple(pieces))
         return TextPanel(f"{name}: values (i hides them)", tuple(rows), (f"{a.shape[0]}x{a.shape[1]}",))
     return Picture(f"{name}: changed by the last step", a, signed=True, grow=True,
-                   notes=(f"{a.shape[0]}x{a.shape[1]}", f"max |.| {float(np.abs(a).max()):.3g}"),
+                   notes=(f"max |.| {float(np.abs(a).max()):.3g}", f"{a.shape[0]}x{a.shape[1]}"),
                    xlabel="positive: primary colour, negative: red, dark: 0;  i shows the numbers")
 
 

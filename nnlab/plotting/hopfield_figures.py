@@ -87,7 +87,7 @@ def weights_picture(frame: Any) -> Picture:
     W = frame.data["W"]
     big = float(np.abs(W).max()) if W.size else 0.0
     return Picture("weights W (symmetric, zero diagonal)", W, signed=True, grow=True,
-                   notes=(f"{W.shape[0]}x{W.shape[1]}", f"max |W| {big:.3g}"),
+                   notes=(f"max |W| {big:.3g}", f"{W.shape[0]}x{W.shape[1]}"),
                    xlabel="positive: primary colour, negative: red; row i holds the weights into unit i")
 
 

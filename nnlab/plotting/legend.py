@@ -53,17 +53,19 @@ def header(title: str, entries: list[Piece], notes: tuple[str, ...], width: int,
     """
     title_rows = wrap_words(title, width)
     if len(title_rows) > max_rows:
-        title_rows = title_rows[: max_rows - 1] + [cut(" ".join(title_rows[max_rows - 1 :]), width)]
+        title_rows = title_rows[: max_rows - 1] + [cut_words(" ".join(title_rows[max_rows - 1 :]), width)]
     was_cut = " ".join(title_rows) != " ".join(title.split())
     rows: list[Row] = [[(line, "title")] for line in title_rows] or [[]]
     used = [len(line) for line in title_rows] or [0]
+    if was_cut:
+        used[-1] = width  # nothing after the "…" of a cut title: it would read as part of the title
     right = [0] * len(rows)
     left_over: list[Piece] = []
     note = GAP.join(notes)
     if note:
         k = next((k for k in range(max_rows) if k >= len(rows) or used[k] + len(GAP) + len(note) <= width), None)
         if k is None:
-            left_over.append((note, "note"))
+            left_over.extend((text, "note") for text in notes)
         else:
             while len(rows) <= k:
                 rows.append([])
@@ -110,7 +112,8 @@ def corner_box(pieces: list[Piece], bits: np.ndarray) -> tuple[int, int, list[Ro
     """Where to write `pieces` inside a plot whose braille cells are `bits` (rows, cols): the corner
     whose cells hold the fewest dots, as (row, column, rows of the box), one piece per row.
 
-    The box has a blank column on its inner side; pieces wider than half the plot are cut with "…",
+    The box has a blank column on its inner side; pieces wider than half the plot are cut between words
+    with "…",
     and pieces beyond the plot's height are dropped with a count ("+2 more").
     """
     height, width = bits.shape
@@ -118,7 +121,7 @@ def corner_box(pieces: list[Piece], bits: np.ndarray) -> tuple[int, int, list[Ro
     if len(pieces) > height:
         more = len(pieces) - height + 1
         pieces = pieces[: height - 1] + [(f"+{more} more", "dim")]
-    texts = [(cut(text, inner), role) for text, role in pieces]
+    texts = [(cut_words(text, inner), role) for text, role in pieces]
     box_w = min(max(len(t) for t, _ in texts) + 1, width)
     box_h = len(texts)
     corners = [(0, width - box_w), (0, 0), (height - box_h, width - box_w), (height - box_h, 0)]
@@ -131,15 +134,27 @@ def corner_box(pieces: list[Piece], bits: np.ndarray) -> tuple[int, int, list[Ro
 
 
 def one_row(pieces: list[Piece], width: int) -> tuple[Row, bool]:
-    """`pieces` in one row of `width` cells, the last one shortened with "…" when they overflow; and
-    whether they did."""
-    row: Row = []
-    room = width
-    for text, role in pieces:
-        if len(text) > room:
-            if room > 0:
-                row.append((cut(text, room), role))
-            return row, True
-        row.append((text, role))
-        room -= len(text)
-    return row, False
+    """`pieces` in one row of `width` cells, and whether any was shortened. When they overflow, a leading
+    "title" piece gives up its room first (cut between words, ending in "…") so that the readouts after
+    it (notes such as "max |W| 0.03", warnings) survive; readouts that still find no room are dropped
+    whole from the end, a "…" in their place."""
+    if sum(len(text) for text, _ in pieces) <= width:
+        return list(pieces), False
+    title = pieces[0] if pieces and pieces[0][1] == "title" else None
+    rest = list(pieces[1:] if title else pieces)
+    least = min(len(title[0]), MIN_TITLE) if title else 0
+
+    def need(k: int) -> int:
+        return least + sum(len(text) for text, _ in rest[:k]) + (2 if k < len(rest) else 0)
+
+    k = len(rest)
+    while k > 0 and need(k) > width:
+        k -= 1
+    readouts = rest[:k] + ([(" …", "dim")] if k < len(rest) else [])
+    room = width - sum(len(text) for text, _ in readouts)
+    head = [(cut_words(title[0], room), title[1])] if title and room > 0 else []
+    return head + readouts, True
+
+
+MIN_TITLE = 8
+"""Cells a cut title keeps beside the readouts of its row (fewer, and readouts are dropped instead)."""

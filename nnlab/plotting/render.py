@@ -38,9 +38,10 @@ def layout(fig: Figure, width: int, height: int) -> list[Row]:
 
 
 def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
-    """`layout`, and whether the title had to be cut (the widget then offers it whole as a tooltip)."""
+    """`layout`, and whether a title, legend entry, note or caption had to be cut (the widget then offers
+    the whole text as a tooltip)."""
     if width < 8 or height < 3:
-        return [[(cut(fig.title, width), None)]] + [[("", None)] for _ in range(height - 1)], len(fig.title) > width
+        return [[(cut_words(fig.title, width), None)]] + [[("", None)] for _ in range(height - 1)], True
     y0, y1 = fig.ylim
     fmt = (lambda v: str(int(round(v)))) if fig.integer_y else tick
     top_rows = 2 if height >= 8 else 1
@@ -54,6 +55,8 @@ def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
     raster = draw(fig, plot_w, plot_h, ROLES)
     text = raster.text_rows()
     box_row, box_col, box = corner_box(left_over, raster.bits) if left_over else (0, 0, [])
+    shown = {text.strip() for row in box for text, _ in row}
+    was_cut = was_cut or any(text not in shown for text, _ in left_over)
     said = _centred(fig.missing, plot_w, plot_h) if fig.missing else {}
     for r in range(plot_h):
         label = labels.get(r, "")
@@ -69,8 +72,9 @@ def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
         else:
             row.extend(_colour_runs(text[r], raster.role[r]))
         rows.append(row)
-    rows.append(_x_row(fig, width, margin))
-    return rows, was_cut
+    x_row, label_cut = _x_row(fig, width, margin)
+    rows.append(x_row)
+    return rows, was_cut or label_cut
 
 
 def _centred(text: str, width: int, height: int) -> dict[int, str]:
@@ -82,21 +86,48 @@ def _centred(text: str, width: int, height: int) -> dict[int, str]:
     return {top + i: line.center(width).rstrip() for i, line in enumerate(lines)}
 
 
-def _x_row(fig: Figure, width: int, margin: int) -> Row:
+def _x_row(fig: Figure, width: int, margin: int) -> tuple[Row, bool]:
+    """The x ticks under the plot (left, middle, right) and the x label after the right one, and whether
+    the label was cut (between words). No tick touches another: the middle one is left out when the label
+    needs its room or no gap is left beside it."""
     x0, x1 = fig.xlim
-    plot_w = width - margin - 1
-    left, right = tick(x0), tick(x1)
-    mid = tick((x0 + x1) / 2)
-    label = f" {fig.xlabel}" if fig.xlabel else ""
+    start = margin + 1
+    plot_w = width - start
+    left, mid, right = tick(x0), tick((x0 + x1) / 2), tick(x1)
+    if len(left) + 1 + len(right) > plot_w:
+        return [(cut_words(fig.xlabel, width) if fig.xlabel else "", "dim")], bool(fig.xlabel)
+    mid_at = start + plot_w // 2 - len(mid) // 2
+    mid_end = mid_at + len(mid) if mid_at >= start + len(left) + TICK_GAP else start + len(left)
+    beside_mid = width - mid_end - TICK_GAP - len(right) - 1
+    alone = width - start - len(left) - 1 - len(right) - 1
+    if len(fig.xlabel) <= beside_mid or (len(fig.xlabel) > alone and beside_mid >= MIN_LABEL):
+        room = beside_mid
+    else:
+        room, mid_end = alone, start + len(left)
+    label, was_cut = _label(fig.xlabel, room)
+    right_at = width - len(right) - len(label)
     cells = [" "] * width
-    def put(pos: int, s: str) -> None:
-        pos = max(0, min(pos, width - len(s)))
-        for i, ch in enumerate(s):
-            cells[pos + i] = ch
-    put(margin + 1, left)
-    put(margin + 1 + plot_w // 2 - len(mid) // 2, mid)
-    put(width - len(right) - len(label), right + label)
-    return [("".join(cells), "dim")]
+    for pos, text in ((start, left), (right_at, right + label)):
+        cells[pos : pos + len(text)] = text
+    if mid_end > start + len(left) and mid_end + TICK_GAP <= right_at:
+        cells[mid_at:mid_end] = mid
+    return [("".join(cells), "dim")], was_cut
+
+
+TICK_GAP = 2
+"""Blank cells the middle x tick keeps from its neighbours, so that two ticks never read as one number."""
+MIN_LABEL = 8
+"""Cells of the x label kept beside the middle tick before the tick gives up its room to the label."""
+
+
+def _label(text: str, room: int) -> tuple[str, bool]:
+    """" text" in at most `room` + 1 cells, cut between words; "" when not even a word fits."""
+    if not text:
+        return "", False
+    if len(text) <= room:
+        return " " + text, False
+    short = cut_words(text, room)
+    return (" " + short if room >= 4 else ""), True
 
 
 def _colour_runs(text: str, roles: np.ndarray) -> Row:

@@ -73,7 +73,7 @@ def colour_picture(frame: Any) -> Picture:
     d = frame.data
     rgb = np.clip(d["W"], 0.0, 1.0).reshape(d["rows"], d["cols"], 3)
     return Picture("the map as colours: unit (r, c) drawn in its weights' RGB", np.zeros((d["rows"], d["cols"])),
-                   rgb=rgb, grow=True, marks=_bmu_mark(d), notes=_hex_note(d) + (f"epoch {d['epoch']}",),
+                   rgb=rgb, grow=True, marks=_bmu_mark(d), notes=(f"epoch {d['epoch']}",) + _hex_note(d),
                    xlabel="X: the BMU of the last sample")
 
 
@@ -123,7 +123,7 @@ def umatrix_picture(frame: Any) -> Picture:
     d = frame.data
     u = _grid(d["umatrix"], d)
     return Picture("U-matrix: mean distance to the neighbours' weights", u,
-                   grow=True, marks=_bmu_mark(d), notes=_hex_note(d) + (f"max {u.max():.3g}",),
+                   grow=True, marks=_bmu_mark(d), notes=(f"max {u.max():.3g}",) + _hex_note(d),
                    xlabel="dark: clusters, bright: borders")
 
 
@@ -132,7 +132,7 @@ def hits_picture(frame: Any) -> Picture:
     h = _grid(d["hits"], d)
     dead = int((h == 0).sum())
     return Picture("hits: samples whose BMU each unit is (after the last epoch)", h, grow=True, marks=_bmu_mark(d),
-                   notes=_hex_note(d) + (f"max {int(h.max())}", f"{dead} units win nothing"),
+                   notes=(f"max {int(h.max())}", f"{dead} units win nothing") + _hex_note(d),
                    xlabel=f"{d['n']} samples over {d['rows'] * d['cols']} units")
 
 

@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
-from nnlab.plotting.legend import Piece, one_row
+from nnlab.plotting.legend import Piece, cut_words, legend, one_row
 from nnlab.plotting.render import laid_out
 from nnlab.plotting.mosaic import Placed, arrange, pixel_rows
 from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, TextPanel
@@ -42,6 +42,7 @@ class PlotView(Widget):
         self._strips: list[Strip] = []
         self._size = Size(0, 0)
         self._placed: list[Placed] = []
+        self._cut = False
 
     def set_figure(self, figure: Figure | Picture | TextPanel | None) -> None:
         """Draw `figure` from the next refresh."""
@@ -87,30 +88,29 @@ class PlotView(Widget):
     def _build(self) -> None:
         w, h = self.size.width, self.size.height
         self._size = self.size
+        self._cut = False
+        self._strips = self._strips_for(w, h)
+        self._offer_whole()
+
+    def _strips_for(self, w: int, h: int) -> list[Strip]:
         if self.figure is None:
             lines = [self.message[i : i + w] for i in range(0, len(self.message), max(w, 1))][:h]
             style = self._styles()["dim"]
-            self._strips = [Strip([Segment(line, style)]).adjust_cell_length(w) for line in lines]
-            self._strips += [Strip.blank(w)] * (h - len(self._strips))
-            return
+            strips = [Strip([Segment(line, style)]).adjust_cell_length(w) for line in lines]
+            return strips + [Strip.blank(w)] * (h - len(strips))
         if isinstance(self.figure, Picture):
-            self._strips = self._picture(self.figure, w, h)
-            return
+            return self._picture(self.figure, w, h)
         if isinstance(self.figure, TextPanel):
-            self._strips = self._text(self.figure, w, h)
-            return
+            return self._text(self.figure, w, h)
         if isinstance(self.figure, Mosaic):
-            self._strips = self._mosaic(self.figure, w, h)
-            return
+            return self._mosaic(self.figure, w, h)
         styles = self._styles()
-        rows, cut = laid_out(self.figure, w, h)
-        self._offer_title(cut)
+        rows, self._cut = laid_out(self.figure, w, h)
         strips = []
         for row in rows[:h]:
             segs = [Segment(text, styles.get(role, styles[None])) for text, role in row if text]
             strips.append(Strip(segs).adjust_cell_length(w))
-        strips += [Strip.blank(w)] * (h - len(strips))
-        self._strips = strips
+        return strips + [Strip.blank(w)] * (h - len(strips))
 
     def _picture(self, pic: Picture, w: int, h: int) -> list[Strip]:
         styles = self._styles()
@@ -151,7 +151,7 @@ class PlotView(Widget):
                 lines.append(Strip(segs).adjust_cell_length(w))
         strips += lines[:body_h]
         strips += [Strip.blank(w)] * (h - 1 - len(strips))
-        strips.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
+        strips.append(self._caption(pic.xlabel, w, styles))
         return strips[:h]
 
     def _rgb_rows(self, pic: Picture, w: int, h: int, body_h: int, styles: dict) -> list[Strip]:
@@ -180,7 +180,7 @@ class PlotView(Widget):
                 lines.append(Strip(segs).adjust_cell_length(w))
         out = lines[:body_h]
         out += [Strip.blank(w)] * (h - 2 - len(out))
-        out.append(Strip([Segment(pic.xlabel, styles["dim"])]).adjust_cell_length(w))
+        out.append(self._caption(pic.xlabel, w, styles))
         return out
 
     def _text(self, panel: TextPanel, w: int, h: int) -> list[Strip]:
@@ -242,21 +242,24 @@ class PlotView(Widget):
         for row in cells:
             strips.append(Strip([Segment(ch, st) for ch, st in row]).simplify().adjust_cell_length(w))
         if mos.xlabel:
-            strips.append(Strip([Segment(mos.xlabel, styles["dim"])]).adjust_cell_length(w))
+            strips.append(self._caption(mos.xlabel, w, styles))
         strips += [Strip.blank(w)] * (h - len(strips))
         return strips[:h]
 
     def _head(self, pieces: list[Piece], w: int, styles: dict[str | None, Style]) -> Strip:
         """The title row of a picture, panel or mosaic: its pieces, cut with "…" where they overflow."""
         row, cut = one_row(pieces, w)
-        self._offer_title(cut, "".join(text for text, _ in pieces).strip())
+        self._cut = self._cut or cut
         return Strip([Segment(text, styles.get(role, styles[None])) for text, role in row]).adjust_cell_length(w)
 
-    def _offer_title(self, cut: bool, whole: str = "") -> None:
-        """When the title row is cut, the whole of it is the widget's tooltip (hover to read it)."""
-        if cut and not whole and isinstance(self.figure, Figure):
-            whole = "  ".join([self.figure.title, *self.figure.notes])
-        tip = whole if cut else None
+    def _caption(self, text: str, w: int, styles: dict[str | None, Style]) -> Strip:
+        """The caption row under a picture or mosaic, cut between words with "…" when it is too wide."""
+        self._cut = self._cut or len(text) > w
+        return Strip([Segment(cut_words(text, w), styles["dim"])]).adjust_cell_length(w)
+
+    def _offer_whole(self) -> None:
+        """When a title, note, legend entry or caption is cut, the whole text is the widget's tooltip."""
+        tip = whole_text(self.figure) if self._cut and self.figure is not None else None
         if self.tooltip != tip:
             self.tooltip = tip
 
@@ -279,4 +282,14 @@ class PlotView(Widget):
 
 
 def _notes(notes: tuple[str, ...]) -> list[Piece]:
-    return [("  " + "  ".join(notes), "note")] if notes else []
+    """Each note its own piece, so that a row too narrow drops whole notes rather than cutting one."""
+    return [("  " + note, "note") for note in notes]
+
+
+def whole_text(fig: Figure | Picture | TextPanel | Mosaic) -> str:
+    """Everything written around a figure, uncut: title and notes, legend, caption (for its tooltip)."""
+    lines = ["  ".join([fig.title, *fig.notes])]
+    if isinstance(fig, Figure):
+        lines.append("  ".join(text for text, _ in legend(fig)))
+    lines.append(getattr(fig, "xlabel", ""))
+    return "\n".join(line for line in lines if line)
