@@ -18,18 +18,28 @@ Piece = tuple[str, str | None]
 Row = list[Piece]
 
 
-def tick(v: float) -> str:
-    """A short label for an axis value."""
+def tick(v: float, extra: int = 0) -> str:
+    """A short label for an axis value, with `extra` more significant digits than the shortest."""
     if v == 0 or not math.isfinite(v):
         return "0" if v == 0 else str(v)
     a = abs(v)
     if a >= 1e5 or a < 1e-3:
-        return f"{v:.1e}".replace("e+0", "e").replace("e-0", "e-")
+        return f"{v:.{1 + extra}e}".replace("e+0", "e").replace("e-0", "e-")
     if a >= 100:
-        return f"{v:.0f}"
+        return f"{v:.{extra}f}"
     if a >= 10:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.3g}"
+        return f"{v:.{1 + extra}f}".rstrip("0").rstrip(".")
+    return f"{v:.{3 + extra}g}"
+
+
+def ticks(values: list[float]) -> list[str]:
+    """Labels for axis values in order, with as few digits as keep neighbours apart (-776.8 and -777.2,
+    not -777 twice); neighbours still alike after 6 more digits (a flat range) keep only the first."""
+    for extra in range(7):
+        labels = [tick(v, extra) for v in values]
+        if all(a != b for a, b in zip(labels, labels[1:])):
+            return labels
+    return [s if k == 0 or s != labels[k - 1] else "" for k, s in enumerate(labels)]
 
 
 def layout(fig: Figure, width: int, height: int) -> list[Row]:
@@ -43,13 +53,17 @@ def laid_out(fig: Figure, width: int, height: int) -> tuple[list[Row], bool]:
     if width < 8 or height < 3:
         return [[(cut_words(fig.title, width), None)]] + [[("", None)] for _ in range(height - 1)], True
     y0, y1 = fig.ylim
-    fmt = (lambda v: str(int(round(v)))) if fig.integer_y else tick
     top_rows = 2 if height >= 8 else 1
     rows, left_over, was_cut = header(fig.title, legend(fig), fig.notes, width, top_rows)
     plot_h = height - 1 - len(rows)
-    labels = {0: fmt(y1), plot_h - 1: fmt(y0)}
-    if plot_h >= 5:
-        labels[(plot_h - 1) // 2] = fmt(y1 - (y1 - y0) * ((plot_h - 1) // 2) / max(plot_h - 1, 1))
+    at = [0, (plot_h - 1) // 2, plot_h - 1] if plot_h >= 5 else [0, plot_h - 1]
+    values = [y1 - (y1 - y0) * r / max(plot_h - 1, 1) for r in at]
+    if fig.integer_y:
+        whole = [str(int(round(v))) for v in values]
+        text = [s if k == 0 or s != whole[k - 1] else "" for k, s in enumerate(whole)]
+    else:
+        text = ticks(values)
+    labels = dict(zip(at, text))
     margin = max(len(s) for s in labels.values()) + 1
     plot_w = width - margin - 1
     raster = draw(fig, plot_w, plot_h, ROLES)
@@ -88,28 +102,29 @@ def _centred(text: str, width: int, height: int) -> dict[int, str]:
 
 def _x_row(fig: Figure, width: int, margin: int) -> tuple[Row, bool]:
     """The x ticks under the plot (left, middle, right) and the x label after the right one, and whether
-    the label was cut (between words). No tick touches another: the middle one is left out when the label
-    needs its room or no gap is left beside it."""
+    the label was cut (between words). No tick comes within TICK_GAP of another: the middle one is left
+    out when the label needs its room or no gap is left beside it, then the label, then the right tick."""
     x0, x1 = fig.xlim
     start = margin + 1
     plot_w = width - start
-    left, mid, right = tick(x0), tick((x0 + x1) / 2), tick(x1)
-    if len(left) + 1 + len(right) > plot_w:
+    left, mid, right = ticks([x0, (x0 + x1) / 2, x1])
+    left_end = start + len(left)
+    if left_end + TICK_GAP + len(right) > width:
         return [(cut_words(fig.xlabel, width) if fig.xlabel else "", "dim")], bool(fig.xlabel)
     mid_at = start + plot_w // 2 - len(mid) // 2
-    mid_end = mid_at + len(mid) if mid_at >= start + len(left) + TICK_GAP else start + len(left)
+    mid_end = mid_at + len(mid) if mid and mid_at >= left_end + TICK_GAP else left_end
     beside_mid = width - mid_end - TICK_GAP - len(right) - 1
-    alone = width - start - len(left) - 1 - len(right) - 1
+    alone = width - left_end - TICK_GAP - len(right) - 1
     if len(fig.xlabel) <= beside_mid or (len(fig.xlabel) > alone and beside_mid >= MIN_LABEL):
         room = beside_mid
     else:
-        room, mid_end = alone, start + len(left)
+        room, mid_end = alone, left_end
     label, was_cut = _label(fig.xlabel, room)
     right_at = width - len(right) - len(label)
     cells = [" "] * width
     for pos, text in ((start, left), (right_at, right + label)):
         cells[pos : pos + len(text)] = text
-    if mid_end > start + len(left) and mid_end + TICK_GAP <= right_at:
+    if mid_end > left_end and mid_end + TICK_GAP <= right_at:
         cells[mid_at:mid_end] = mid
     return [("".join(cells), "dim")], was_cut
 
@@ -121,13 +136,13 @@ MIN_LABEL = 8
 
 
 def _label(text: str, room: int) -> tuple[str, bool]:
-    """" text" in at most `room` + 1 cells, cut between words; "" when not even a word fits."""
+    """" text" in at most `room` + 1 cells, cut between words; "" when not even its first word fits."""
     if not text:
         return "", False
     if len(text) <= room:
         return " " + text, False
-    short = cut_words(text, room)
-    return (" " + short if room >= 4 else ""), True
+    fits = room >= 2 and " " in text[:room]
+    return (" " + cut_words(text, room) if fits else ""), True
 
 
 def _colour_runs(text: str, roles: np.ndarray) -> Row:
