@@ -35,8 +35,10 @@ class Rest(Num):
 
 
 def plus(expr: Expr, value: float, fmt: str = ".4g") -> Expr:
-    """`expr + value`, written `expr - |value|` for a negative value."""
-    return expr - Num(-value, fmt) if value < 0 else expr + Num(abs(value), fmt)
+    """`expr + value`, written `expr - |value|` for a negative value (and for -0, which `y - t` gives at
+    t = 0, so the line reads as the formula: y - 0)."""
+    negative = value < 0 or (value == 0 and math.copysign(1.0, value) < 0)
+    return expr - Num(abs(value), fmt) if negative else expr + Num(abs(value), fmt)
 
 
 def dot(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, shown: int = SHOWN,

@@ -86,7 +86,7 @@ def _hh(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     xlim = time_window(frame.t, win)
     sl = _visible(t, xlim)
     spikes = d["spike_t"][d["spike_i"] == 0]
-    rate_note = (f"{len(spikes)} spikes",)
+    rate_note = (f"{len(spikes)} spike{'' if len(spikes) == 1 else 's'}",)
     if view == "phase":
         n = d["n"][:, 0]
         vlim = padded(min(-80.0, float(v[sl].min())), max(40.0, float(v[sl].max())))
@@ -202,7 +202,7 @@ def _synapse(frame: Any, view: str, win: float) -> tuple[Figure, Figure]:
     spikes = d["spike_t"]
     keep = spikes[(spikes >= xlim[0]) & (spikes <= xlim[1])]
     train = Figure("presynaptic spikes a(t)", (Series(keep, keep, kind="vlines", role="accent", label="spike"),),
-                   xlim, (0.0, 1.0), xlabel="s", notes=(f"{len(spikes)} spikes",))
+                   xlim, (0.0, 1.0), xlabel="s", notes=(f"{len(spikes)} spike{'' if len(spikes) == 1 else 's'}",))
     return current, train
 
 
