@@ -59,7 +59,7 @@ def network_panel(frame: Any, width_cells: int = 10) -> TextPanel:
             if W.size > 12:
                 line.append((f"{W.shape[0]}x{W.shape[1]}", "dim"))
             rows.append(tuple(line))
-    notes = (f"epoch {d['epoch']}", f"batch {d['batch']}/{d['n_batches']}")
+    notes = (f"epoch {d['epoch']}", f"batch {d.get('batch_now', d['batch'])}/{d['n_batches']}")
     return TextPanel("network: unit values of sample 1; weights (bright: |w| >= half the largest)", tuple(rows), notes)
 
 

@@ -228,6 +228,7 @@ def frame_of(model: Any) -> Frame:
     op = model.last_op
     data: dict[str, Any] = {"kind": "mlp", "sizes": lay.sizes, "hidden": net.hidden, "output": net.output,
                             "epoch": model.epoch, "batch": model.batch, "n_batches": model.n_batches,
+                            "batch_now": model.batch + (1 if bp is not None else 0),
                             "hist": {k: np.array(v) for k, v in model.hist.items()},
                             "batch_loss": np.array(model.batch_loss),
                             "dnorm": np.array(model.dnorm) if model.dnorm else np.zeros((0, lay.n_layers)),

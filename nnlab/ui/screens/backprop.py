@@ -122,7 +122,7 @@ class BackpropLab(LabView):
     def position(self, frame: Any) -> str:
         if self.mode() == "mlp":
             d = frame.data
-            return f"epoch {d['epoch']}  batch {d['batch']}/{d['n_batches']}  op {frame.step}"
+            return f"epoch {d['epoch']}  batch {d['batch_now']}/{d['n_batches']}  op {frame.step}"
         return f"step {frame.step}"
 
     def figures(self, frame: Any) -> tuple[Any, Any]:
