@@ -30,8 +30,9 @@ class RunResult:
 
 
 def run(model: Any, steps: int, stop: threading.Event | None = None, emit: Callable[[Any], None] | None = None,
-        frame_every: int = 0, pace: float | None = None) -> RunResult:
-    """Advance `model` by `steps` steps; emit `model.frame()` every `frame_every` steps or every tick when paced."""
+        frame_every: int = 0, pace: float | None = None, between: Callable[[], None] | None = None) -> RunResult:
+    """Advance `model` by `steps` steps; emit `model.frame()` every `frame_every` steps or every tick when paced.
+    `between` runs before every chunk, in the thread that owns the model (a knob changed live is applied there)."""
     done = 0
     next_tick = time.perf_counter()
     carry = 0.0
@@ -45,6 +46,8 @@ def run(model: Any, steps: int, stop: threading.Event | None = None, emit: Calla
         else:
             k = min(frame_every or BATCH, steps - done)
         if k:
+            if between is not None:
+                between()
             taken = model.advance(k)
             done += taken
             if model.blowup or taken < k:

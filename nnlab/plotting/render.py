@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from nnlab.plotting.canvas import draw
-from nnlab.plotting.legend import corner_box, cut, cut_words, header, legend, wrap_words
+from nnlab.plotting.legend import corner_box, cut_words, header, legend, wrap_words
 from nnlab.plotting.spec import ROLES, Figure
 
 Piece = tuple[str, str | None]

@@ -170,18 +170,20 @@ class NNLabApp(App[None]):
                 raise
             self.recover(exc, f"app handling {type(message).__name__}")
 
-    def recover(self, exc: BaseException, where: str) -> None:
-        """Hand `exc` to the active lab's safety net; five failures within two seconds end the app (exit 1),
-        as something is failing over and over."""
+    def recover(self, exc: BaseException, where: str, lab: LabView | None = None) -> None:
+        """The safety net: `lab` (default the active one) goes back to its last good state and says what
+        failed in one line; five failures within two seconds end the app (exit 1), as something is failing
+        over and over."""
         now = time.monotonic()
         self._failures = [t for t in self._failures if now - t < 2.0] + [now]
+        error = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
         if len(self._failures) >= 5:
-            super()._handle_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            super()._handle_exception(error)
             return
         try:
-            self.lab().recover(exc, where)
+            (lab or self.lab()).recover(exc, where)
         except Exception:
-            super()._handle_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            super()._handle_exception(error)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -8,8 +8,9 @@ touches the model until then.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Callable
 
 from nnlab.core.runner import run
 from nnlab.ui.messages import FrameReady, RunFinished
@@ -23,23 +24,38 @@ class LabRuns:
             self.show_frame(message.frame)
 
     def on_run_finished(self, message: RunFinished) -> None:
+        """The worker gave the model back: show where it stopped; a failed step or run (no frame) goes back
+        to the state before it; a knob changed meanwhile is applied now."""
         if message.model is not self._run_model:
             return
         self.running = False
         self._stop = None
         self._run_model = None
+        restore, self._restore_on_finish = self._restore_on_finish, False
+        live, self._live_params = self._live_params, None
         if message.model is not self.model:
             self._update_status()
             return
-        if self._restore_on_finish:
-            self._restore_on_finish = False
+        if restore or message.frame is None:
             self._restore_last()
-            return
-        self.show_frame(message.frame)
-        if message.blowup:
-            self.notify(message.blowup, title="paused", severity="error", timeout=8)
-        elif not message.stopped and self.reached_end():
-            self.notify("reached the end of the scenario's run; space runs it again from here", timeout=3)
+            if message.frame is None:
+                self._set_error(f"{message.blowup}; back at the state before it")
+        else:
+            self.show_frame(message.frame)
+            if message.blowup:
+                self.notify(message.blowup, title="paused", severity="error", timeout=8)
+            elif not message.stopped and self.reached_end():
+                self.notify("reached the end of the scenario's run; space runs it again from here", timeout=3)
+        if live is not None:
+            self.model.set_params(live)
+            self.state = replace(self.state, params=live, scenario=replace(self.scenario, params=live))
+            self.show_frame(self.model.frame())
+
+    def _apply_live(self) -> None:
+        """Apply a knob changed while the model was in a worker, in the thread that owns the model now."""
+        params, self._live_params = self._live_params, None
+        if params is not None and self._run_model is not None:
+            self._run_model.set_params(params)
 
     def _stop_run(self) -> None:
         if self._stop is not None:
@@ -80,22 +96,27 @@ class LabRuns:
         self.run_worker(partial(work, self._stop), thread=True, group="run", exclusive=True, exit_on_error=False)
 
     def _step_thread(self, level: int, stop: threading.Event) -> None:
-        model = self._run_model
-        try:
-            frame = model.step(level)
-            self.post_message(RunFinished(frame, model, False, model.blowup))
-        except MemoryError:
-            self.post_message(RunFinished(model.frame(), model, True, "the step ran out of memory"))
-        except Exception as exc:  # shown to the user as a message, never as a traceback
-            self.post_message(RunFinished(model.frame(), model, True, f"the step stopped: {exc}"))
+        self._in_worker(lambda model: (model.step(level), False), "the step")
 
     def _run_thread(self, steps: int, pace: float | None, frame_every: int, stop: threading.Event) -> None:
-        model = self._run_model
-        try:
+        def work(model: Any) -> tuple[Any, bool]:
             result = run(model, steps, stop, emit=lambda f: self.post_message(FrameReady(f, model)),
-                         frame_every=frame_every if pace is None else 0, pace=pace)
-            self.post_message(RunFinished(model.frame(), model, result.stopped, result.blowup))
+                         frame_every=frame_every if pace is None else 0, pace=pace, between=self._apply_live)
+            return model.frame(), result.stopped
+
+        self._in_worker(work, "the run")
+
+    def _in_worker(self, work: Callable[[Any], tuple[Any, bool]], what: str) -> None:
+        """Run `work(model)` and always post RunFinished, so the model comes back whatever happens; a failure
+        posts no frame (the lab goes back to its state before) and says what stopped it in one line."""
+        model = self._run_model
+        frame, stopped, cause = None, True, ""
+        try:
+            frame, stopped = work(model)
+            cause = model.blowup
         except MemoryError:
-            self.post_message(RunFinished(model.frame(), model, True, "the run ran out of memory"))
-        except Exception as exc:  # shown to the user as a message, never as a traceback
-            self.post_message(RunFinished(model.frame(), model, True, f"the run stopped: {exc}"))
+            cause = f"{what} ran out of memory"
+        except Exception as exc:  # shown to the user as one line, never as a traceback
+            cause = f"{what} stopped: {exc}"
+        finally:
+            self.post_message(RunFinished(frame, model, stopped, cause))

@@ -88,12 +88,13 @@ class LabStatus:
 
     # -- the safety net ---------------------------------------------------------------------------
     async def _dispatch_message(self, message: Message) -> None:
-        """Every key, message and callback of this lab passes here: an exception becomes `recover`, not a
-        dead app (Textual would otherwise end the app on the first unhandled exception)."""
+        """Every key, message and callback of this lab passes here: an exception goes to the app's safety
+        net (`NNLabApp.recover`, which counts failures and calls `recover` on this lab), not to Textual,
+        which would end the app on the first unhandled exception."""
         try:
             await super()._dispatch_message(message)
         except Exception as exc:
-            self.recover(exc, f"{type(self).__name__} handling {type(message).__name__}")
+            self.app.recover(exc, f"{type(self).__name__} handling {type(message).__name__}", self)
 
     def recover(self, exc: BaseException, where: str) -> None:
         """Log `exc`, go back to the last good state and say so in one line."""

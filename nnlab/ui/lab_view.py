@@ -103,6 +103,8 @@ class LabView(LabStatus, LabRuns, LabFiles, Widget, can_focus=True):
         self._status_note = ""
         self._dirty = False
         self._restore_on_finish = False
+        self._live_params: ParamsBase | None = None
+        """A knob changed while a worker owns the model: the worker applies it before its next chunk."""
 
     # -- the state, read as one ---------------------------------------------------------------------
     @property
@@ -435,10 +437,13 @@ class LabView(LabStatus, LabRuns, LabFiles, Widget, can_focus=True):
             self._prepare(replace(self.scenario, params=new), new, self.seed)
             self.notify("rebuilding the model with the new parameters", timeout=2)
             return
-        self.model.set_params(new)
         if getattr(new, "view", None) != getattr(old, "view", None) and hasattr(new, "view"):
             self.view = new.view
         self.state = replace(self.state, params=new, scenario=replace(self.scenario, params=new))
+        if self.running:
+            self._live_params = new
+            return
+        self.model.set_params(new)
         self._set_error("")
         self.show_frame(self.model.frame())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from .conftest import ready
+from .conftest import idle, ready
 
 
 def status_of(app) -> str:
@@ -78,3 +78,44 @@ async def test_a_failure_over_and_over_ends_the_app_with_status_1(make_app, monk
                 await pilot.press("n")
             await pilot.pause()
     assert app.return_code == 1
+
+
+async def test_a_failing_worker_step_gives_the_model_back(make_app, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    app = make_app("neuron_hh_spike")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("n")
+        good = lab.frame.step
+
+        def broken(level):
+            raise MemoryError
+
+        monkeypatch.setattr(lab.model, "step", broken)
+        await pilot.press("g", "N")
+        await idle(pilot, app)
+        assert not lab.running and lab.model.steps_total == good
+        assert "the step ran out of memory" in status_of(app)
+
+
+async def test_a_knob_changed_while_running_is_applied_by_the_worker(make_app):
+    from nnlab.ui.messages import ParamsChanged
+
+    app = make_app("neuron_lif_constant")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        assert lab.running
+        new = lab.params.replace(v_in=lab.params.v_in + 0.5)
+        lab.post_message(ParamsChanged(new))
+        for _ in range(100):
+            if lab.model.params == new:
+                break
+            await pilot.pause(0.05)
+        assert lab.model.params == new and lab.params == new
+        await pilot.press("space")
+        await idle(pilot, app)
+        assert lab.model.params == new

@@ -49,7 +49,7 @@ def _distance_line(m: Any) -> Line:
     squares = [(Num(float(a)) - Num(float(b))) ** 2 for a, b in zip(m.xv, w)]
     r, c = divmod(m.bmu, m.params.cols)
     return Line(f"u = {m.bmu} (row {r}, col {c}):  ",
-                Calc(f"|x - W_u| = sqrt(sum_d (x_d - W_u,d)^2) =", fn("sqrt", total(squares)), m.bmu_dist))
+                Calc("|x - W_u| = sqrt(sum_d (x_d - W_u,d)^2) =", fn("sqrt", total(squares)), m.bmu_dist))
 
 
 def _schedule(decay: str, a: float, b: float, t: int, T: int) -> Expr:
