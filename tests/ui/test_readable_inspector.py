@@ -1,5 +1,5 @@
-"""The inspector never cuts inside a number: a row too wide drops its change, then its value, as whole
-cells replaced by "…"."""
+"""The inspector never cuts inside a number: a row too wide puts its change on a line below; where even that
+does not fit, it drops the change, then the value, as whole cells replaced by "…"."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ def test_a_row_that_fits_is_whole():
     assert _lines(ROWS, 80) == ["tanh     -1     slope 2.458e-05", "logistic 0.2689 slope 0.1966"]
 
 
-def test_the_change_goes_first_as_a_whole_cell():
+def test_a_change_that_does_not_fit_goes_on_a_line_below():
     lines = _lines(ROWS, 28)
-    assert lines == ["tanh     -1     …", "logistic 0.2689 slope 0.1966"]
+    assert lines == ["tanh     -1", "         slope 2.458e-05", "logistic 0.2689 slope 0.1966"]
     assert all(len(line) <= 28 for line in lines)
 
 
-def test_then_the_value_goes_as_a_whole_cell():
+def test_then_the_change_and_the_value_go_as_whole_cells():
     row = (("tanh", "-0.999999", "+1e-05"),)
-    assert _lines(row, 16) == ["tanh -0.999999 …"]
+    assert _lines(row, 16) == ["tanh -0.999999", "     +1e-05"]
     assert _lines(row, 12) == ["tanh …"]
 
 

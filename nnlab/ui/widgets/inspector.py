@@ -44,22 +44,28 @@ class Inspector(Static):
 
 
 def _row(name: str, value: str, change: str, name_w: int, value_w: int, width: int) -> Text:
-    """One row in at most `width` cells (no limit at 0): the whole row if it fits, else the widest of
-    name, value and "…"; name and "…"; the name alone cut with "…" (a name is words, not a number)."""
+    """One row in at most `width` cells (no limit at 0): the whole row if it fits; else its third column on a
+    line of its own below, indented under the value (the pane scrolls, so nothing is lost); else the widest
+    of name, value and "…"; the name alone cut with "…" (a name is words, not a number). A number is never
+    cut."""
     head = name.ljust(name_w)
-    cells = [[(head, "bold"), (" " + (value.ljust(value_w) if change else value), ""),
-              (" " + change if change else "", "dim")]]
+    whole = Text.assemble((head, "bold"), (" " + (value.ljust(value_w) if change else value), ""),
+                          (" " + change if change else "", "dim"), no_wrap=True)
+    if width <= 0 or whole.cell_len <= width:
+        return whole
     if change:
-        cells += [[(head, "bold"), (" " + value.ljust(value_w), ""), (" …", "dim")],
-                  [(head, "bold"), (" " + value, ""), (" …", "dim")]]
-    cells += [[(head, "bold"), (" …", "dim")], [(name, "bold"), (" …", "dim")]]
-    for pieces in cells:
+        first = Text.assemble((head, "bold"), (" " + value, ""), no_wrap=True)
+        indent = min(name_w + 1, max(width - len(change), 0))
+        second = Text.assemble((" " * indent + change, "dim"), no_wrap=True)
+        if first.cell_len <= width and second.cell_len <= width:
+            return Text("\n").join([first, second])
+    for pieces in ([(head, "bold"), (" " + value, ""), (" …", "dim")] if change else [],
+                   [(head, "bold"), (" …", "dim")], [(name, "bold"), (" …", "dim")]):
+        if not pieces:
+            continue
         line = Text.assemble(*pieces, no_wrap=True)
-        if width <= 0 or line.cell_len <= width:
+        if line.cell_len <= width:
             return line
     line = Text(name, "bold", no_wrap=True)
     line.truncate(width, overflow="ellipsis")
     return line
-    def on_resize(self) -> None:
-        if self._rows and self.content_size.width != self._width:
-            self.show(self._rows)
