@@ -138,3 +138,17 @@ def arrange(mosaic: Mosaic, width: int, height: int) -> list[Placed]:
         x += tw + GAP
         row_h = max(row_h, th)
     return placed
+
+
+def tile_label(label: str, room: int) -> str:
+    """`label` in at most `room` cells: whole words only, so a tile's overlap is shown whole or not at all
+    (`#1 +0.` would read as another number); a first word too long is cut."""
+    if len(label) <= room:
+        return label
+    words = label.split(" ")
+    kept = words[0]
+    for word in words[1:]:
+        if len(kept) + 1 + len(word) > room:
+            break
+        kept += " " + word
+    return kept[:room]

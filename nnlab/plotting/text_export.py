@@ -11,7 +11,7 @@ import plotext as plt
 
 from nnlab.plotting.canvas import decimate
 from nnlab.plotting.picture import ascii_rows, fit, scale
-from nnlab.plotting.mosaic import arrange, pixel_rows
+from nnlab.plotting.mosaic import arrange, pixel_rows, tile_label
 from nnlab.plotting.spec import Figure, Mosaic, Picture, TextPanel
 
 
@@ -23,7 +23,7 @@ def mosaic_text(mos: Mosaic, width: int, height: int) -> str:
             for c in range(min(p.width, width - p.x)):
                 grid[p.y + r][p.x + c] = "@" if ht[c] else "#" if top[c] > 0 else "."
         if p.y + p.text_rows < len(grid):
-            for c, ch in enumerate(mos.tiles[p.index].label[: width - p.x]):
+            for c, ch in enumerate(tile_label(mos.tiles[p.index].label, width - p.x)):
                 grid[p.y + p.text_rows][p.x + c] = ch
     lines = ["".join(row).rstrip() for row in grid]
     while lines and not lines[-1]:

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
 from nnlab.plotting.legend import Piece, cut_words, legend, one_row
 from nnlab.plotting.render import laid_out
-from nnlab.plotting.mosaic import Placed, arrange, pixel_rows
+from nnlab.plotting.mosaic import Placed, arrange, pixel_rows, tile_label
 from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, TextPanel
 
 NO_COLOR = bool(os.environ.get("NO_COLOR"))
@@ -234,7 +234,7 @@ class PlotView(Widget):
                         row[p.x + c] = cell(top[c], bottom[c], bool(ht[c]), bool(hb[c]))
             label_y = p.y + p.text_rows
             if label_y < body_h:
-                text = mos.tiles[p.index].label[: max(p.width, 1) + 1]
+                text = tile_label(mos.tiles[p.index].label, max(p.width, 1) + 1)
                 for c, ch in enumerate(text):
                     if p.x + c < w:
                         cells[label_y][p.x + c] = (ch, styles["dim"])

@@ -39,3 +39,12 @@ def test_unit_under_a_cell_and_the_highlight():
     assert p.highlight.sum() == p.k * p.k
     text = mosaic_text(tiles(2, highlight=(0, 0)), 40, 12)
     assert text.splitlines()[1].startswith("@")
+
+
+def test_a_tile_label_keeps_whole_words_so_no_overlap_is_cut():
+    from nnlab.plotting.mosaic import tile_label
+
+    assert tile_label("#1 +0.56", 8) == "#1 +0.56"
+    assert tile_label("#1 +0.56", 6) == "#1"
+    assert tile_label("modern", 4) == "mode"
+    assert tile_label("H +0.68 x", 7) == "H +0.68"
