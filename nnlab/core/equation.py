@@ -12,6 +12,7 @@ evaluates: a line whose operands do not give its result is caught, not shown.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable, Union
 
@@ -36,14 +37,16 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
 _SHOWN = {"+": " + ", "-": " - ", "*": " * ", "/": "/", "^": "^"}
 
 
-class Expr:
+class Expr(ABC):
     """A node of an arithmetic expression; Python's operators build trees of them."""
 
+    @abstractmethod
     def value(self) -> float:
-        raise NotImplementedError
+        """The number the expression gives."""
 
+    @abstractmethod
     def text(self) -> str:
-        raise NotImplementedError
+        """The expression as the pane prints it."""
 
     def precedence(self) -> int:
         return 9

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnlab.plotting.spec import Figure
-
-Piece = tuple[str, str | None]
-Row = list[Piece]
+from nnlab.plotting.spec import Figure, Piece, Row
 
 MARKERS = {"line": "─", "points": "•", "vlines": "│", "hline": "┄"}
 """The legend's mark for each kind of series: the shape it is drawn with."""

@@ -12,10 +12,7 @@ import numpy as np
 
 from nnlab.plotting.canvas import draw
 from nnlab.plotting.legend import corner_box, cut_words, header, legend, wrap_words
-from nnlab.plotting.spec import ROLES, Figure
-
-Piece = tuple[str, str | None]
-Row = list[Piece]
+from nnlab.plotting.spec import ROLES, Figure, Row
 
 
 def tick(v: float, extra: int = 0) -> str:

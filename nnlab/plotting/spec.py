@@ -87,6 +87,8 @@ class Picture:
 
 Piece = tuple[str, "str | None"]
 """A run of text and its colour role (None plain, "dim" muted, "title", "note", or one of ROLES)."""
+Row = list[Piece]
+"""One row of cells as pieces."""
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nnlab.plotting.picture import ascii_rows, blend, colours, fit, scale
-from nnlab.plotting.legend import Piece, cut_words, legend, one_row
+from nnlab.plotting.legend import cut_words, legend, one_row
 from nnlab.plotting.render import laid_out
 from nnlab.plotting.mosaic import Placed, arrange, pixel_rows, tile_label
-from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, TextPanel
+from nnlab.plotting.spec import ROLES, Figure, Mosaic, Picture, Piece, TextPanel
 
 NO_COLOR = bool(os.environ.get("NO_COLOR"))
 

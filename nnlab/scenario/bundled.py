@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -37,15 +37,23 @@ class Entry:
     lecture: str
 
 
+def read_entry(path: Path) -> Entry | None:
+    """A scenario file's name, lab, title and lecture, read without validating; None when it cannot be read."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return Entry(path.stem, str(raw.get("lab", "")), str(raw.get("title", path.stem)), str(raw.get("lecture", "")))
+
+
 def entries(lab: str | None = None) -> list[Entry]:
     """Every bundled scenario's name, lab and title (read without validating)."""
     out = []
     for name in bundled_names():
-        try:
-            raw = tomllib.loads((bundled_dir() / f"{name}.toml").read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
+        entry = read_entry(bundled_dir() / f"{name}.toml")
+        if entry is None:
             continue
-        entry = Entry(name, str(raw.get("lab", "?")), str(raw.get("title", name)), str(raw.get("lecture", "")))
+        entry = replace(entry, lab=entry.lab or "?")
         if lab is None or entry.lab == lab:
             out.append(entry)
     return out

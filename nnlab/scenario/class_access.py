@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nnlab.core.data.class_roots import ENV as ROOTS_ENV
 from nnlab.core.data.class_roots import inside
-from nnlab.scenario.bundled import bundled_path
+from nnlab.scenario.bundled import bundled_path, read_entry
 from nnlab.scenario.errors import Problem, ScenarioError
 
 ENV_SCENARIOS = "NNLAB_CLASS_SCENARIOS"
@@ -127,8 +126,5 @@ def _refused(name: str, expected: str, found: str) -> ScenarioError:
 
 
 def _title(path: Path) -> str:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return "(not a valid scenario)"
-    return str(raw.get("title", path.stem))
+    entry = read_entry(path)
+    return entry.title if entry is not None else "(not a valid scenario)"

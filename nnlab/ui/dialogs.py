@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from nnlab.remote import load_any, parse_remote
 from nnlab.scenario import Problem, Scenario, ScenarioError, load
-from nnlab.scenario.bundled import entries
+from nnlab.scenario.bundled import entries, read_entry
 from nnlab.scenario.class_access import ClassAccess
 from nnlab.scenario.writer import to_toml, write_atomic
 
@@ -123,11 +122,10 @@ def folder_choices(text: str) -> tuple[Path, list[Choice]] | None:
 
 def _summary(path: Path) -> tuple[str, str, str]:
     """(lab, title, lecture) of a scenario file, read without validating; blanks when it cannot be read."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    entry = read_entry(path)
+    if entry is None:
         return "", "(not a readable scenario)", ""
-    return str(raw.get("lab", "")), str(raw.get("title", "")), str(raw.get("lecture", ""))
+    return entry.lab, entry.title, entry.lecture
 
 
 def _path_like(text: str) -> bool:
