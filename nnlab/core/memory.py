@@ -23,6 +23,7 @@ from nnlab.core.hopfield.params import HopfieldParams, is_pattern_file, max_patt
 from nnlab.core.neuron.params import HHParams, LIFParams, PairParams, PopulationParams, SynapseParams
 from nnlab.core.backprop.params import MLPParams
 from nnlab.core.rbm.params import VISIBLE as RBM_VISIBLE, RBMParams
+from nnlab.core.rnn.params import GATES, RNNParams
 from nnlab.core.som.params import SOMParams
 
 F8 = 8
@@ -253,6 +254,25 @@ def _mlp(p: MLPParams, duration: float, steps: int | None) -> list[Use]:
     return uses
 
 
+# -- RNN lab --------------------------------------------------------------------------------------
+def _rnn(p: RNNParams, duration: float, steps: int | None) -> list[Use]:
+    n = 1 if p.task == "hello" else p.n_sequences
+    T, H = p.seq_len, p.hidden
+    X = p.inputs or 2
+    Y = 64 if p.task == "text" else 2
+    G = len(GATES[p.cell])
+    B = n if p.batch_size == 0 else min(p.batch_size, n)
+    per_step = 3 * G * H + 7 * H + 3 * Y + X
+    return [Use(3 * n * T * (X + Y + 1) * F8, f"{n:,} sequences of {T:,} steps (and their copies)",
+                ("params.n_sequences", "params.seq_len"), "lower n_sequences or seq_len"),
+            Use(3 * max(B, n) * T * per_step * F8, f"the states, gates and deltas of {max(B, n):,} sequences x "
+                f"{T:,} steps x {H:,} units (and a copy for stepping back)", ("params.hidden", "params.seq_len",
+                                                                               "params.batch_size"),
+                "lower hidden, seq_len or n_sequences"),
+            Use(8 * G * H * (H + X + 1) * F8, f"the {p.cell} weights (with gradients and optimiser state)",
+                ("params.hidden",), "lower hidden")]
+
+
 ESTIMATORS: dict[type, Callable[[Any, float, int | None], list[Use]]] = {
     HHParams: _hh,
     LIFParams: _lif,
@@ -263,5 +283,6 @@ ESTIMATORS: dict[type, Callable[[Any, float, int | None], list[Use]]] = {
     RBMParams: _rbm,
     SOMParams: _som,
     MLPParams: _mlp,
+    RNNParams: _rnn,
 }
 """Params class -> its estimator; a class not here (activation, perceptron, graph) allocates little."""

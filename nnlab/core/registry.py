@@ -15,6 +15,7 @@ from nnlab.core.backprop.params import params_class as backprop_params_class
 from nnlab.core.hopfield.params import HopfieldParams
 from nnlab.core.neuron.params import params_class as neuron_params_class
 from nnlab.core.rbm.params import RBMParams
+from nnlab.core.rnn.params import RNNParams
 from nnlab.core.som.params import SOMParams
 
 
@@ -96,6 +97,15 @@ LABS: dict[str, LabSpec] = {
         model_path="nnlab.core.som.model:make_model",
         warmup_path="nnlab.core.som.kernels:warmup",
         default_scenario="som_square",
+    ),
+    "rnn": LabSpec(
+        name="rnn",
+        title="RNN",
+        key="6",
+        params_class=lambda table: RNNParams,
+        model_path="nnlab.core.rnn.model:make_model",
+        warmup_path="nnlab.core.rnn.kernels:warmup",
+        default_scenario="rnn_even_numbers",
     ),
 }
 """Every lab, in tab order."""

@@ -81,6 +81,10 @@ def _read(path: Path) -> bytes:
     return raw
 
 
+read_bytes = _read
+"""The bytes of a data file (gunzipped), or a DataError naming it: missing, a directory, unreadable, refused."""
+
+
 def _dataset(where: str, *args: Any, **kwargs: Any) -> Dataset:
     try:
         return Dataset(*args, **kwargs)

@@ -1,0 +1,140 @@
+"""The RNN lab's frames: the shown sequence's states, gates and deltas, the inspector rows, the curves.
+
+The screen follows sequence 0 of the batch in flight (or of the last batch). Steps the forward or
+backward pass has not reached yet are NaN, so a picture fills in as the stepper moves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnlab.core.lab import Frame
+from nnlab.core.rnn.equations import equation_lines
+from nnlab.core.rnn.params import GATES, OUTPUTS
+from nnlab.core.rnn.network import count_text
+from nnlab.core.rnn.seq_model import BACKWARD_OPS, FORWARD_OPS, PHASES
+
+
+def _reached(m: Any) -> tuple[int, int]:
+    """(forward steps complete or begun, first backward step begun) of the batch in flight: all of it between
+    batches."""
+    if m.bt is None:
+        return m.T, 0 if m.last is not None else m.T
+    if m.phase == 0:
+        return m.t + (1 if m.op > 0 else 0), m.T
+    if m.phase == 1:
+        return m.T, m.T
+    if m.phase == 2:
+        return m.T, m.t + (1 if m.op > 0 else 0)
+    return m.T, 0
+
+
+def sequence_arrays(m: Any, bt: Any, b: int) -> dict[str, np.ndarray]:
+    """Sequence b of a batch: x, y, target (T, .), h (T, H) = h_1..h_T, c (LSTM), gate_<name> (T, H),
+    dh (T, H), dh_norm (T,) = |dE/dh_t|; NaN where the passes have not reached yet."""
+    fwd, back = _reached(m) if bt is m.bt or (bt is m.last and m.bt is None) else (m.T, m.T)
+    T = m.T
+    f64 = lambda a: np.array(a, np.float64)  # noqa: E731
+    mask_f = np.arange(T) < fwd
+    mask_b = np.arange(T) >= back
+
+    def fw(a: np.ndarray) -> np.ndarray:
+        out = f64(a)
+        out[~mask_f] = np.nan
+        return out
+
+    out = {"x": f64(bt.xs[:, b]), "target": f64(bt.target[:, b]), "alpha": f64(bt.alpha[:, b]),
+           "y": fw(bt.ys[:, b]), "h": fw(bt.hs[1:, b])}
+    if m.params.cell == "lstm":
+        out["c"] = fw(bt.cs[1:, b])
+    H = m.lay.H
+    for k, name in enumerate(GATES[m.params.cell]):
+        if m.params.cell != "rnn":
+            out[f"gate_{name}"] = fw(bt.gates[:, b, k * H:(k + 1) * H])
+    dh = f64(bt.dhs[:, b])
+    dh[~mask_b] = np.nan
+    out["dh"] = dh
+    out["dh_norm"] = np.sqrt((dh ** 2).sum(axis=1))
+    return out
+
+
+def _short(v: np.ndarray, n: int = 4) -> str:
+    shown = ", ".join(f"{x:.3g}" for x in v[:n])
+    return f"({shown}{', ...' if len(v) > n else ''})"
+
+
+def _op_name(m: Any) -> str:
+    """The operation the last step did (or the first of the next batch)."""
+    if m.bt is None:
+        return "update" if m.last is not None else "start"
+    phase = PHASES[m.phase]
+    if phase == "forward":
+        ops = FORWARD_OPS[m.params.cell]
+        return ops[m.op - 1] if m.op else (ops[-1] if m.t else "start")
+    if phase == "loss":
+        return "y"
+    if phase == "backward":
+        ops = BACKWARD_OPS[m.params.cell]
+        return ops[m.op - 1] if m.op else ("dh_prev" if m.t < m.T - 1 else "loss")
+    return BACKWARD_OPS[m.params.cell][-1]
+
+
+def frame_of(m: Any) -> Frame:
+    p = m.params
+    bt = m.shown()
+    seq = sequence_arrays(m, bt, 0)
+    E = bt.E if bt is not None else float("nan")
+    theta_W = m.tensors()["W"]
+    rho = float(np.abs(np.linalg.eigvals(theta_W[:m.lay.H])).max()) if theta_W.size else 0.0
+    norm2 = float(np.linalg.norm(theta_W[:m.lay.H], 2)) if theta_W.size else 0.0
+    last_loss = m.loss_hist[-1]
+    rows = [("epoch", f"{m.epoch}", f"of {p.epochs}"),
+            ("batch", f"{m.batch_index + 1}/{m.n_batches}", f"{bt.xs.shape[1]} sequences of {m.T}"),
+            ("phase", PHASES[m.phase] if m.bt is not None else "between batches", _op_name(m)),
+            ("E batch", f"{E:.6g}", "(1/B) sum alpha_t C"),
+            ("E all", f"{last_loss:.6g}", "after the last epoch"),
+            ("rho(W)", f"{rho:.4g}", f"|W|_2 = {norm2:.4g}")]
+    if m.acc_hist:
+        rows.append(("accuracy", f"{100 * m.acc_hist[-1]:.1f} %", "steps with a target"))
+    if np.isfinite(bt.clip_norm):
+        rows.append(("|g|", f"{bt.clip_norm:.4g}", f"clipped to {p.clip:g}" if 0 < p.clip < bt.clip_norm else ""))
+    t = min(m.t, m.T - 1)
+    if m.bt is not None and PHASES[m.phase] in ("forward", "backward"):
+        step = t if PHASES[m.phase] == "backward" or m.op else max(t - 1, 0)
+        rows.append((f"h_{step + 1}", _short(seq["h"][step]), ""))
+        for name in GATES[p.cell]:
+            if p.cell != "rnn":
+                rows.append((f"{name}_{step + 1}", _short(seq[f"gate_{name}"][step]), ""))
+        if np.isfinite(seq["dh_norm"][step]):
+            rows.append((f"|dE/dh_{step + 1}|", f"{seq['dh_norm'][step]:.4g}", ""))
+    data: dict[str, Any] = {
+        **seq, "cell": p.cell, "gru_form": p.gru_form, "gate_names": GATES[p.cell], "activation": p.activation,
+        "output": OUTPUTS[m.out], "kind": m.data.kind, "vocab": m.data.vocab, "about": m.data.about,
+        "H": m.lay.H, "X": m.lay.X, "Y": m.lay.Y, "T": m.T, "B": bt.xs.shape[1], "phase": PHASES[m.phase]
+        if m.bt is not None else "idle", "t": m.t, "op": _op_name(m), "epoch": m.epoch, "batch": m.batch_index,
+        "n_batches": m.n_batches, "loss": np.array(m.loss_hist), "batch_loss": np.array(m.batch_hist),
+        "accuracy": np.array(m.acc_hist), "rho": rho, "norm2": norm2, "count": count_text(m.lay),
+        "weights": {k: v.copy() for k, v in m.tensors().items() if v.size}, "truncate": p.truncate,
+        "clip": p.clip, "clip_norm": bt.clip_norm, "E": E}
+    if p.cell == "mingru":
+        data["scan"] = _scan_data(m, bt)
+    return Frame(t=float(m.epoch), step=m.ops_done, stage=m.said, values=tuple(rows), data=data,
+                 equation=equation_lines(m), message=m.blowup, done=m.epoch >= p.epochs)
+
+
+def _scan_data(m: Any, bt: Any) -> dict[str, Any]:
+    """minGRU: h by the sequential loop (the kernels) beside h by the parallel scan, for the shown sequence."""
+    from nnlab.core.rnn.kernels import scan
+
+    H, T = m.lay.H, m.T
+    fresh = m._batch(bt.rows[:1])
+    m._forward(fresh, 0, T, m.theta)
+    z, n = fresh.gates[:, :, :H], fresh.gates[:, :, H:]
+    rounds = int(np.ceil(np.log2(T))) if T > 1 else 0
+    levels = np.zeros((rounds + 1, T, 1, H))
+    hs = scan(np.ascontiguousarray(1.0 - z), np.ascontiguousarray(z * n), np.zeros((1, H)), levels)
+    loop = fresh.hs[:, 0]
+    return {"loop": loop[1:], "scan": hs[1:, 0], "levels": levels[:, :, 0], "rounds": rounds,
+            "max_diff": float(np.abs(loop[1:] - hs[1:, 0]).max())}
