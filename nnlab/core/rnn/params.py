@@ -39,7 +39,7 @@ MAX_STEPS = 2000
 class RNNParams(ParamsBase):
     """A recurrent network trained by backpropagation through time, one gate at a time."""
 
-    cell: str = knob("rnn", "cell: rnn (vanilla), lstm, gru, mingru (gates from x only; a parallel scan)",
+    cell: str = knob("rnn", "the recurrent cell: rnn (vanilla), lstm, gru, mingru (gates from x only; a parallel scan)",
                      choices=CELLS, live=False)
     gru_form: str = knob("reset_before", "GRU candidate: reset_before n = tanh(W_n (r h) + U_n x + b_n) (the notes, "
                          "the cheat sheet); reset_after n = tanh(U_n x + b_n + r (W_n h + b_hn)) (PyTorch, Cho v1)",

@@ -6,7 +6,8 @@
     text           windows of a text, next character (one-hot)
     sine           x_t = sin(omega t + phi), target x_{t+1}
     scalar_memory  x_n ~ N(0, 1), target h_n = w h_{n-1} + x_n = sum_k w^(n-k) x_k   (the cheat sheet's example)
-    long_lag       x_0 = +-1, then noise; at step `lag` the class of x_0 (a target there only)
+    long_lag       x_t = +-1 at random; at step `lag` the class of x_0 (a target there only), the later inputs
+                   as loud as the one to remember (Hochreiter and Schmidhuber's distractors)
     adding         (value, marker) pairs, values ~ U(0, 1), two markers; at the last step the sum of the two
                    marked values (Hochreiter and Schmidhuber 1997)
     random         x ~ N(0, 1) of width `inputs`, targets ~ N(0, 1)
@@ -140,14 +141,14 @@ def _make(p: RNNParams, rng: np.random.Generator) -> SeqData:
             h[:, n] = prev
         return _seq(x, h, about=f"h_n = {p.memory_w:g} h_(n-1) + x_n, x_n ~ N(0, 1)")
     if p.task == "long_lag":
-        first = rng.integers(0, 2, N)
-        x = 0.2 * rng.standard_normal((N, T))
-        x[:, 0] = 2.0 * first - 1.0
+        signs = rng.integers(0, 2, (N, T))
+        first = signs[:, 0]
+        x = 2.0 * signs - 1.0
         target = np.zeros((N, T, 2))
         target[:, p.lag] = _one_hot(first, 2)
         alpha = np.zeros((N, T))
         alpha[:, p.lag] = 1.0
-        return _seq(x, target, alpha, "classes", ("-1", "+1"), f"x_0 = +-1, then noise; recall it at step {p.lag}")
+        return _seq(x, target, alpha, "classes", ("-1", "+1"), f"x_t = +-1 at random; recall x_0 at step {p.lag}")
     if p.task == "adding":
         x = np.zeros((N, T, 2))
         x[:, :, 0] = rng.uniform(0, 1, (N, T))
