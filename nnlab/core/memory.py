@@ -257,18 +257,18 @@ def _mlp(p: MLPParams, duration: float, steps: int | None) -> list[Use]:
 # -- RNN lab --------------------------------------------------------------------------------------
 def _rnn(p: RNNParams, duration: float, steps: int | None) -> list[Use]:
     n = 1 if p.task == "hello" else p.n_sequences
-    T, H = p.seq_len, p.hidden
-    X = p.inputs or 2
-    Y = 64 if p.task == "text" else 2
-    G = len(GATES[p.cell])
+    T, H, G = p.seq_len, p.hidden, len(GATES[p.cell])
+    vocab = {"text": 40, "hello": 4}.get(p.task, 2)
+    X, Y = p.inputs or vocab, vocab
     B = n if p.batch_size == 0 else min(p.batch_size, n)
-    per_step = 3 * G * H + 7 * H + 3 * Y + X
     return [Use(3 * n * T * (X + Y + 1) * F8, f"{n:,} sequences of {T:,} steps (and their copies)",
                 ("params.n_sequences", "params.seq_len"), "lower n_sequences or seq_len"),
-            Use(3 * max(B, n) * T * per_step * F8, f"the states, gates and deltas of {max(B, n):,} sequences x "
-                f"{T:,} steps x {H:,} units (and a copy for stepping back)", ("params.hidden", "params.seq_len",
-                                                                               "params.batch_size"),
-                "lower hidden, seq_len or n_sequences"),
+            Use(n * T * (2 * G * H + 3 * H + 3 * Y) * F8, f"the forward pass of all {n:,} sequences x {T:,} steps x "
+                f"{H:,} units (the loss after every epoch)", ("params.n_sequences", "params.hidden", "params.seq_len"),
+                "lower n_sequences, hidden or seq_len"),
+            Use(2 * B * T * (3 * G * H + 6 * H + 3 * Y) * F8, f"the states, gates and deltas of a batch of {B:,} "
+                "(and a copy for stepping back)", ("params.batch_size", "params.hidden", "params.seq_len"),
+                "lower batch_size, hidden or seq_len"),
             Use(8 * G * H * (H + X + 1) * F8, f"the {p.cell} weights (with gradients and optimiser state)",
                 ("params.hidden",), "lower hidden")]
 

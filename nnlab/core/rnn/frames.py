@@ -53,7 +53,7 @@ def sequence_arrays(m: Any, bt: Any, b: int) -> dict[str, np.ndarray]:
     for k, name in enumerate(GATES[m.params.cell]):
         if m.params.cell != "rnn":
             out[f"gate_{name}"] = fw(bt.gates[:, b, k * H:(k + 1) * H])
-    dh = f64(bt.dhs[:, b])
+    dh = f64(bt.dhs[:, b]) if len(bt.dhs) else np.full((T, m.lay.H), np.nan)
     dh[~mask_b] = np.nan
     out["dh"] = dh
     out["dh_norm"] = np.sqrt((dh ** 2).sum(axis=1))
@@ -129,7 +129,7 @@ def _scan_data(m: Any, bt: Any) -> dict[str, Any]:
     from nnlab.core.rnn.kernels import scan
 
     H, T = m.lay.H, m.T
-    fresh = m._batch(bt.rows[:1])
+    fresh = m._batch(bt.rows[:1], backward=False)
     m._forward(fresh, 0, T, m.theta)
     z, n = fresh.gates[:, :, :H], fresh.gates[:, :, H:]
     rounds = int(np.ceil(np.log2(T))) if T > 1 else 0

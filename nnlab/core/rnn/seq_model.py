@@ -40,15 +40,16 @@ class Batch:
     """The arrays of one batch in flight: inputs, targets, every state, gate and delta, the gradient."""
 
     def __init__(self, lay: Layout, xs: np.ndarray, target: np.ndarray, alpha: np.ndarray, rows: np.ndarray,
-                 dtype: type = np.float64) -> None:
+                 dtype: type = np.float64, backward: bool = True) -> None:
         T, B, _ = xs.shape
         H, GH, Y = lay.H, lay.G * lay.H, lay.Y
         z = lambda *s: np.zeros(s, dtype)  # noqa: E731
         self.rows = rows
         self.xs, self.target, self.alpha = xs.astype(dtype), target, alpha
         self.hs, self.cs = z(T + 1, B, H), z(T + 1, B, H)
-        self.pre, self.gates, self.da = z(T, B, GH), z(T, B, GH), z(T, B, GH)
-        self.aux, self.dhs, self.dcs = z(T, B, H), z(T, B, H), z(T, B, H)
+        Tb = T if backward else 0
+        self.pre, self.gates, self.da = z(T, B, GH), z(T, B, GH), z(Tb, B, GH)
+        self.aux, self.dhs, self.dcs = z(T, B, H), z(Tb, B, H), z(Tb, B, H)
         self.zo, self.ys = z(T, B, Y), z(T, B, Y)
         self.dzo = z(T, B, Y)
         self.dh_next, self.dc_next = z(B, H), z(B, H)
@@ -142,10 +143,11 @@ class RNNModel:
         return self.lay.views(self.theta if flat is None else flat)
 
     # -- batches ----------------------------------------------------------------------------------
-    def _batch(self, rows: np.ndarray, dtype: type = np.float64) -> Batch:
+    def _batch(self, rows: np.ndarray, dtype: type = np.float64, backward: bool = True) -> Batch:
+        """The sequences `rows` as a batch (backward = False: no room for the backward pass)."""
         d = self.data
         tm = lambda a: np.ascontiguousarray(np.swapaxes(a[rows], 0, 1))  # noqa: E731
-        return Batch(self.lay, tm(d.x), tm(d.target), tm(d.alpha), rows, dtype)
+        return Batch(self.lay, tm(d.x), tm(d.target), tm(d.alpha), rows, dtype, backward)
 
     def _next_rows(self) -> np.ndarray:
         if self.order is None:
@@ -202,7 +204,7 @@ class RNNModel:
 
     def energy(self, bt: Batch, flat: np.ndarray) -> float:
         """E of a batch's sequences at `flat`."""
-        fresh = self._batch(bt.rows)
+        fresh = self._batch(bt.rows, backward=False)
         self._forward(fresh, 0, self.T, flat)
         self._loss(fresh)
         return fresh.E
@@ -263,7 +265,7 @@ class RNNModel:
 
     def _evaluate(self) -> None:
         """Loss (and accuracy for classes) of every sequence at the present weights."""
-        bt = self._batch(np.arange(self.data.n))
+        bt = self._batch(np.arange(self.data.n), backward=False)
         self._forward(bt, 0, self.T, self.theta)
         self._loss(bt)
         self.loss_hist.append(bt.E)
@@ -406,5 +408,5 @@ class RNNModel:
         out.update(sequence_arrays(self, self.shown(), 0))
         for name, v in self.tensors().items():
             if v.size:
-                out[name] = v.copy()
+                out["c_out" if name == "c" else name] = v.copy()
         return out
