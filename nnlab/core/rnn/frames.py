@@ -17,6 +17,10 @@ from nnlab.core.rnn.network import count_text
 from nnlab.core.rnn.seq_model import BACKWARD_OPS, FORWARD_OPS, PHASES
 
 
+RECURRENT = {"rnn": "W", "lstm": "W_f", "gru": "W_r", "mingru": "W"}
+"""The recurrent block whose spectral radius the inspector shows (minGRU has none: 0)."""
+
+
 def _reached(m: Any) -> tuple[int, int]:
     """(forward steps complete or begun, first backward step begun) of the batch in flight: all of it between
     batches."""
@@ -95,7 +99,7 @@ def frame_of(m: Any) -> Frame:
             ("phase", PHASES[m.phase] if m.bt is not None else "between batches", _op_name(m)),
             ("E batch", f"{E:.6g}", "(1/B) sum alpha_t C"),
             ("E all", f"{last_loss:.6g}", "after the last epoch"),
-            ("rho(W)", f"{rho:.4g}", f"|W|_2 = {norm2:.4g}")]
+            (f"rho({RECURRENT[p.cell]})", f"{rho:.4g}", f"|{RECURRENT[p.cell]}|_2 = {norm2:.4g}")]
     if m.acc_hist:
         rows.append(("accuracy", f"{100 * m.acc_hist[-1]:.1f} %", "steps with a target"))
     if np.isfinite(bt.clip_norm):
