@@ -29,7 +29,7 @@ KEYS = """
 | + / - | zoom the time axis |
 | z | the upper plot fills the lab, then the lower one, then back |
 | o / s / e | open a scenario / save it / export the traces |
-| 1..5 | switch lab |
+| 1..6 | switch lab |
 | q | quit |
 | ctrl+p | command palette |
 | tab, up / down, enter | parameters: pick a knob, edit it (or click its row); enter applies |

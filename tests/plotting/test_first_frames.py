@@ -9,6 +9,7 @@ import pytest
 from nnlab.core.backprop.params import MLP_VIEWS
 from nnlab.core.rbm.params import RBM_VIEWS
 from nnlab.core.registry import LABS
+from nnlab.core.rnn.params import RNN_VIEWS
 from nnlab.core.som.params import SOM_VIEWS
 from nnlab.plotting import backprop_small_figures as small
 from nnlab.plotting.backprop_figures import mlp_figures
@@ -17,6 +18,7 @@ from nnlab.plotting.neuron_figures import VIEWS as NEURON_VIEWS
 from nnlab.plotting.neuron_figures import neuron_figures
 from nnlab.plotting.rbm_figures import rbm_figures
 from nnlab.plotting.render import layout, to_text
+from nnlab.plotting.rnn_figures import rnn_figures
 from nnlab.plotting.som_figures import som_figures
 from nnlab.plotting.spec import Figure
 from nnlab.plotting.text_export import figure_text
@@ -46,6 +48,8 @@ def _views(lab: str, params: Any) -> list[tuple[str, Build]]:
     if lab == "rbm":
         views = RBM_VIEWS if getattr(params, "experiment", "train") == "train" else ("main",)
         return [(v, rbm_figures) for v in views]
+    if lab == "rnn":
+        return [(v, rnn_figures) for v in RNN_VIEWS]
     return [(v, som_figures) for v in SOM_VIEWS]
 
 

@@ -19,7 +19,7 @@ from nnlab.ui.app import NNLabApp
 
 from .conftest import idle
 
-KIND_FIELDS = ("model", "mode", "experiment")
+KIND_FIELDS = ("model", "mode", "experiment", "cell")
 """Params fields that choose what a lab runs."""
 
 
