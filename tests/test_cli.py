@@ -19,7 +19,8 @@ from nnlab.scenario.bundled import bundled_names
 def test_every_shipped_scenario_runs_ten_steps_headless(name, capsys):
     assert main(["run", name, "--steps", "10", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["lab"] == name.split("_")[0] and "metrics" in out
+    prefix = name.split("_")[0]
+    assert out["lab"] == ("rnn" if prefix in ("lstm", "gru", "mingru") else prefix) and "metrics" in out
     ends_early = {"hopfield_sync_cycle": 3, "rbm_boltzmann_temperature": 5}
     assert out["steps"] == ends_early.get(name, 10)
 
