@@ -22,6 +22,7 @@ import numpy as np
 
 from nnlab.core.backprop import optimizers
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
+from nnlab.core.rnn import fast_epoch
 from nnlab.core.rnn import kernels as K
 from nnlab.core.rnn.network import Layout, init_params, output_code, output_delta, step_losses
 from nnlab.core.rnn.params import RNNParams
@@ -277,11 +278,14 @@ class RNNModel:
 
     # -- whole batches ----------------------------------------------------------------------------
     def _train_rest_of_epoch(self) -> None:
-        """Finish the batch in flight by operations, then the epoch's other batches whole."""
+        """Finish the batch in flight by operations, then the epoch's other batches whole: all but the last by
+        `fast_epoch` where it covers the cell (the same numbers, fused), the last by the reference kernels, kept
+        whole for the screen."""
         start = self.epoch
         while self.bt is not None:
             self._op()
         dtype = np.float32 if self.params.precision == "float32" else np.float64
+        fast_epoch.train_all_but_last(self, dtype)
         while self.epoch == start and not self._blowup:
             bt = self._batch(self._next_rows(), dtype)
             flat = self.theta.astype(dtype)
