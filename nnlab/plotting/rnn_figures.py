@@ -89,12 +89,24 @@ def _cells(label: str, texts: list[str], roles: list[str | None], width: int) ->
     return ((f"{label:<9}", "dim"),) + tuple((t.rjust(width - 1)[: width - 1] + " ", r) for t, r in zip(texts, roles))
 
 
+def _hide(a: np.ndarray, t: int) -> np.ndarray:
+    """`a` with step t not reached yet: the kernel computes a whole step, the gate level reveals it op by op
+    (h_t and y_t are the last two operations of every cell)."""
+    out = a.copy()
+    out[t] = np.nan
+    return out
+
+
 def chain_panel(frame: Any) -> TextPanel:
     """The unrolled chain, one column per time step: x_t, y_t against the target (for classes the predicted
     character against the target one), |dE/dh_t| and the first units of h_t (last, as the hidden view
     shows them all); the step in force marked."""
     d = frame.data
     T, cur = d["T"], current_step(d)
+    if cur is not None and d["phase"] == "forward" and d["op"] != "y":
+        d = dict(d, y=_hide(d["y"], cur))
+        if d["op"] != "h":
+            d["h"] = _hide(d["h"], cur)
     mid = cur if cur is not None else (0 if d["phase"] in ("forward", "idle") else T - 1)
     lo = max(mid - CHAIN_BEFORE, 0)
     steps = list(range(lo, min(lo + CHAIN_STEPS, T)))

@@ -89,3 +89,17 @@ def test_som_square_snapshot(snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_rnn_hello_snapshot(snap_compare):
+    app = NNLabApp(load("rnn_hello"))
+
+    async def run_before(pilot):
+        await ready(pilot, app)
+        lab = app.lab()
+        for _ in range(7):
+            lab.model.step(0)
+        lab.show_frame(lab.model.frame())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

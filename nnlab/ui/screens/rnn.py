@@ -85,7 +85,7 @@ sequence (forward, BPTT, update) or one epoch (`g` chooses), `b` back, `space` r
 
 Try: `rnn_hello`, `rnn_even_numbers`, `rnn_powers_of_two`, `rnn_scalar_memory`, `rnn_sine`,
 `rnn_text`, `rnn_gradient_through_time`, `rnn_gradient_clipping`, `rnn_truncated_bptt`,
-`lstm_gate_viewer`, `lstm_hold_memory`, `lstm_adding`, `lstm_vs_rnn_long_lag`, `gru_conventions`,
+`rnn_adding`, `lstm_gate_viewer`, `lstm_hold_memory`, `lstm_vs_rnn_long_lag`, `gru_conventions`,
 `mingru_scan`.
 """
 
