@@ -56,8 +56,9 @@ from nnlab.scenario.scenario import RunSettings  # noqa: E402
 
 SIZE_CAPS = {"n_neurons": 40, "n_units": 144, "glyph_size": 12, "n_patterns": 12, "trials": 3, "samples": 20_000,
              "n_samples": 300, "n_hidden": 32, "n_visible": 64, "batch_size": 300, "k": 5, "chains": 8, "rows": 12,
-             "cols": 12, "dim": 64, "fi_points": 3, "layers": 24}
-STEPS = {"neuron": 300, "backprop": 2, "hopfield": 150, "rbm": 1, "som": 60}
+             "cols": 12, "dim": 64, "fi_points": 3, "layers": 24,
+             "hidden": 32, "seq_len": 40, "lag": 40, "n_sequences": 64, "inputs": 8}
+STEPS = {"neuron": 300, "backprop": 2, "hopfield": 150, "rbm": 1, "som": 60, "rnn": 2}
 SKIP = {"data_file", "labels_file", "view", "model", "mode"}
 TOP = ["schema", "lab", "title", "lecture", "about", "seed", "params", "run"]
 

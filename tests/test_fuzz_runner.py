@@ -35,10 +35,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
 
 SIZE_CAPS = {"n_neurons": 40, "n_units": 144, "glyph_size": 12, "n_patterns": 12, "trials": 3, "samples": 20_000,
              "n_samples": 300, "n_hidden": 32, "n_visible": 64, "batch_size": 300, "k": 5, "chains": 8, "rows": 12,
-             "cols": 12, "dim": 64, "fi_points": 3, "layers": 24}
+             "cols": 12, "dim": 64, "fi_points": 3, "layers": 24,
+             "hidden": 32, "seq_len": 40, "lag": 40, "n_sequences": 64, "inputs": 8}
 """Largest value drawn for the knobs that set the size of one step's work."""
-STEPS = {"neuron": 300, "backprop": 2, "hopfield": 150, "rbm": 1, "som": 60}
-"""Steps of the smallest size run per case (dt, epochs, unit updates, epochs or blocks, samples)."""
+STEPS = {"neuron": 300, "backprop": 2, "hopfield": 150, "rbm": 1, "som": 60, "rnn": 2}
+"""Steps of the smallest size run per case (dt, epochs, unit updates, epochs or blocks, samples, epochs: the
+RNN lab's run step is an epoch, so 2 as for the backprop lab)."""
 SKIP = {"data_file", "labels_file", "view"}
 """Knobs left as the scenario has them: file names, and the first view (the UI's only)."""
 MEMORY_MB = 256
