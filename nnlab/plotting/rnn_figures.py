@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.plotting.backprop_figures import check_panel
 from nnlab.plotting.spec import Figure, Mosaic, Picture, Series, TextPanel, Tile, data_range, padded
 
 UNIT_ROLES = ("primary", "warning", "success", "accent", "secondary", "error")
@@ -221,7 +220,7 @@ def grad_norm_figure(frame: Any) -> Figure:
     ts, norm = _ts(d), d["dh_norm"]
     title = "|dE/dh_t| through time (log10)"
     series = [Series(ts, _log(norm), label="|dE/dh_t|")]
-    notes = [f"|W|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"]
+    notes = [f"|W|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"] if d["norm2"] > 0 else []
     if not np.isfinite(norm).any():
         return Figure(title, (), _t_range(d), (0.0, 1.0), xlabel="t", notes=tuple(notes),
                       missing="no backward pass yet: step through the forward pass and the loss (n, N)")
@@ -318,6 +317,21 @@ def scan_levels(frame: Any) -> Picture:
     return Picture("scan rounds: B after round r (row r) of unit 1", lv, signed=True, grow=True,
                    notes=(f"{d['scan']['rounds']} rounds",),
                    xlabel="round r combines steps 2^r apart: the last row is h_t (h_0 = 0)")
+
+
+def check_panel(frame: Any) -> TextPanel:
+    """BPTT's gradient against central differences, one row per tensor (narrow enough for 80 columns)."""
+    rows_in = frame.data.get("check")
+    if rows_in is None:
+        return TextPanel("gradient check", ((("computing ...", "dim"),),))
+    rows = [(("tensor  rel. error    max |g|  entries", "dim"),)]
+    for r in rows_in:
+        role = "success" if r.ok else "error"
+        rows.append(((f"{r.tensor:<7} ", None), (f"{r.rel_err:9.2e}", role), (f"  {r.max_grad:9.3g}", None),
+                     (f"  {r.checked:>7}", "dim"), ("  ok" if r.ok else f"  MISMATCH at {r.worst}", role)))
+    worst = max(r.rel_err for r in rows_in)
+    return TextPanel("gradient check: BPTT against central differences (h = 1e-5, full BPTT)", tuple(rows),
+                     (f"worst {worst:.1e}",))
 
 
 def rnn_figures(frame: Any, view: str) -> tuple[Any, Any]:
