@@ -43,6 +43,9 @@ FULL_WINDOW_STEPS = 10_000
 """Steps after which the HH trace view (100 ms at dt = 0.01 ms) shows its full 10,000-point window."""
 LINE_POINTS = 1000
 BUDGET_MS = 33.0
+RNN_SIZE = (200, 60)
+RNN_BUDGET_MS = 16.0
+"""One gate step of the RNN lab on screen: the stepper's key must feel immediate."""
 STARTUP_BUDGET_S = 1.0
 
 
@@ -135,6 +138,24 @@ async def nnlab_screen(frames: int, worst_frames: int) -> dict[str, Any]:
     return out
 
 
+async def rnn_screen(frames: int) -> dict[str, Any]:
+    """The RNN lab at 200x60 on `lstm_gate_viewer` (gates view): each frame one gate step (`n`), shown."""
+    from nnlab.scenario import load
+    from nnlab.ui.app import NNLabApp
+
+    app = NNLabApp(load("lstm_gate_viewer"))
+    async with app.run_test(size=RNN_SIZE) as pilot:
+        lab = app.lab()
+        while lab.model is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+        def step(k: int) -> None:
+            lab.show_frame(lab.model.step(0))
+
+        return await time_frames(app, pilot, frames, step)
+
+
 async def nnlab_plotview(frames: int) -> dict[str, Any]:
     """One nnlab PlotView filling 160x50, a 1,000-point line."""
     from textual.app import App, ComposeResult
@@ -211,6 +232,10 @@ def redraw_rows(res: dict[str, Any]) -> list[list[Any]]:
         r = screen[key]
         rows.append([label, r["cpu_ms_median"], r["cpu_ms_p90"], r["changed_only_cpu_ms_median"],
                      r["stages_cpu_ms_median"]["full_composition"], r["wall_ms_median"], r["speed_probe_ms"]])
+    r = res["rnn_screen"]
+    rows.append([f"nnlab RNN screen at {RNN_SIZE[0]}x{RNN_SIZE[1]}, one gate step (lstm_gate_viewer)", r["cpu_ms_median"],
+                 r["cpu_ms_p90"], r["changed_only_cpu_ms_median"], r["stages_cpu_ms_median"]["full_composition"],
+                 r["wall_ms_median"], r["speed_probe_ms"]])
     for key, label in (("nnlab_plotview", "nnlab PlotView alone, 1,000-point line"),
                        ("plotext_widget", "textual-plotext PlotextPlot alone, 1,000-point line")):
         r = res[key]
@@ -264,6 +289,9 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                        "layout; not done per frame)",
              "value": screen[key]["cpu_ms_median"], "threshold": BUDGET_MS, "pass": screen[key]["cpu_ms_median"] < BUDGET_MS}
             for key in ("start", "full_window")]
+    rnn = res["redraw"]["rnn_screen"]["changed_only_cpu_ms_median"]
+    out.append({"target": f"one gate step of the RNN lab at {RNN_SIZE[0]}x{RNN_SIZE[1]}: CPU ms (step, frame, layout and "
+                          "the changed widgets)", "value": rnn, "threshold": RNN_BUDGET_MS, "pass": rnn < RNN_BUDGET_MS})
     out.append({"target": "first frame (first paint) with a warm numba cache, s", "value": first["median_s"],
                 "threshold": STARTUP_BUDGET_S, "pass": first["median_s"] < STARTUP_BUDGET_S})
     return out
@@ -272,6 +300,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
 async def redraw(frames: int, worst_frames: int) -> dict[str, Any]:
     return {
         "nnlab_screen": await nnlab_screen(frames, worst_frames),
+        "rnn_screen": await rnn_screen(frames),
         "nnlab_plotview": await nnlab_plotview(frames),
         "plotext_widget": await plotext_widget(frames),
         "bare_builds": bare_builds(frames),
