@@ -357,8 +357,6 @@ def test_snapshot_restore_then_stepping_is_bit_identical(cell):
         _same(_picture(m), want)
 
 
-@pytest.mark.xfail(strict=True, reason="seq_model.RNNModel.snapshot leaves out `applied` (the clipped gradient the "
-                   "update's equation line shows), so after `b` over an epoch the pane shows the later step's g")
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_step_back_gives_back_the_frame_before_the_step(cell):
     """Issue 17: `b` restores the snapshot taken before a step (the UI's history); at every level of the ladder

@@ -105,6 +105,8 @@ class RNNModel:
         self.batch_hist: list[float] = []
         self.before: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         """theta, m, a before the last update (for the equation pane)."""
+        self.applied: np.ndarray | None = None
+        """The gradient the last update applied (after clipping)."""
         self._blowup = ""
         self._evaluate()
 
@@ -362,7 +364,8 @@ class RNNModel:
 
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        keys = ("updates", "epoch", "batch_index", "phase", "t", "op", "ops_done", "said", "_blowup", "evaluated")
+        keys = ("updates", "epoch", "batch_index", "phase", "t", "op", "ops_done", "said", "_blowup", "evaluated",
+                "applied")
         s = {k: getattr(self, k) for k in keys}
         s.update(theta=self.theta.copy(), m=self.m.copy(), a=self.a.copy(), rng=snapshot_rng(self.rng),
                  order=None if self.order is None else self.order.copy(),
