@@ -105,6 +105,22 @@ def test_o28_bptt_equals_central_differences(kw):
     assert max(r.rel_err for r in rows) < 1e-6
 
 
+
+@pytest.mark.parametrize("rho", [0.5, 1.0, 4.0, 8.0])
+def test_o28_logistic_gradient_through_time_falls_by_rho_over_4(rho):
+    """O28's bound (lecture 22; rnn_gradient_through_time): with logistic units (sigma' <= 1/4), W = rho Q (Q
+    orthogonal, |W|_2 = rho) and the loss at the last step only, dE/dh_(t-1) = W^T (sigma' * dE/dh_t), so
+    |dE/dh_(t-1)| <= (rho / 4) |dE/dh_t| at every step back."""
+    m = model(seed=6, cell="rnn", activation="logistic", task="random", inputs=1, hidden=16, seq_len=30,
+              n_sequences=2, loss_at="last", init="orthogonal", rho=rho)
+    assert np.linalg.norm(m.tensors()["W"], 2) == pytest.approx(rho, rel=1e-12)
+    norms = np.sqrt((passes(m).dhs ** 2).sum(axis=2))  # (T, B)
+    assert np.all(norms > 0)
+    ratio = norms[:-1] / norms[1:]
+    assert np.all(ratio <= rho / 4 * (1 + 1e-12))
+    assert ratio.max() > rho / 4 / 10  # not trivially below it
+
+
 def test_o28_the_check_sees_a_wrong_gradient():
     """O28's check can fail: a truncated gradient (truncate = 1, loss at the last step) is not dE/dtheta, and
     central differences say so."""
