@@ -29,15 +29,8 @@ GATE_TEXT = {"f": "forget f", "i": "input i", "g": "candidate c~", "o": "output 
 
 
 def current_step(d: dict[str, Any]) -> int | None:
-    """The time step (0-based) the last operation worked on: the newest state forward, the newest delta
-    backward; None between the passes."""
-    if d["phase"] == "forward":
-        done = np.flatnonzero(np.isfinite(d["h"][:, 0]))
-        return int(done[-1]) if len(done) else None
-    if d["phase"] == "backward" and d["op"] != "loss":
-        done = np.flatnonzero(np.isfinite(d["dh_norm"]))
-        return int(done[0]) if len(done) else None
-    return None
+    """The time step (0-based) the last operation worked on; None for the loss, the update and between batches."""
+    return d["step_t"]
 
 
 def _ts(d: dict[str, Any]) -> np.ndarray:

@@ -57,16 +57,45 @@ def sequence_arrays(m: Any, bt: Any, b: int) -> dict[str, np.ndarray]:
     for k, name in enumerate(GATES[m.params.cell]):
         if m.params.cell != "rnn":
             out[f"gate_{name}"] = fw(bt.gates[:, b, k * H:(k + 1) * H])
+    if bt is m.bt and m.phase == 0 and m.op > 0:
+        shown = FORWARD_OPS[m.params.cell][:m.op]
+        for name in ("h", "c", "y", *(f"gate_{g}" for g in GATES[m.params.cell])):
+            if name in out and name.removeprefix("gate_") not in shown:
+                out[name][m.t] = np.nan
     dh = f64(bt.dhs[:, b]) if len(bt.dhs) else np.full((T, m.lay.H), np.nan)
     dh[~mask_b] = np.nan
     out["dh"] = dh
-    out["dh_norm"] = np.sqrt((dh ** 2).sum(axis=1))
+    out["dh_norm"] = np.hypot.reduce(dh, axis=1)
     return out
 
 
 def _short(v: np.ndarray, n: int = 4) -> str:
     shown = ", ".join(f"{x:.3g}" for x in v[:n])
     return f"({shown}{', ...' if len(v) > n else ''})"
+
+
+def _current(m: Any) -> int | None:
+    """The time step (0-based) the last operation worked on; None for the loss, the update, or before any."""
+    if m.bt is None:
+        return None
+    if m.phase == 0:
+        return m.t if m.op else (m.t - 1 if m.t else None)
+    if m.phase == 1:
+        return m.T - 1
+    if m.phase == 2:
+        return m.t if m.op else (None if m.t == m.T - 1 else m.t + 1)
+    return 0
+
+
+def _phase(m: Any) -> str:
+    """The phase of the operation the last step did: forward, loss, backward, update, or idle before any."""
+    if m.bt is None:
+        return "update" if m.last is not None else "idle"
+    if m.phase == 2 and m.op == 0 and m.t == m.T - 1:
+        return "loss"
+    if m.phase == 1:
+        return "forward"
+    return "backward" if m.phase == 3 else PHASES[m.phase]
 
 
 def _op_name(m: Any) -> str:
@@ -96,10 +125,12 @@ def frame_of(m: Any) -> Frame:
     last_loss = m.loss_hist[-1]
     rows = [("epoch", f"{m.epoch}", f"of {p.epochs}"),
             ("batch", f"{m.batch_index + 1}/{m.n_batches}", f"{bt.xs.shape[1]} sequences of {m.T}"),
-            ("phase", PHASES[m.phase] if m.bt is not None else "between batches", _op_name(m)),
-            ("E batch", f"{E:.6g}", "(1/B) sum alpha_t C"),
-            ("E all", f"{last_loss:.6g}", "after the last epoch"),
-            (f"rho({RECURRENT[p.cell]})", f"{rho:.4g}", f"|{RECURRENT[p.cell]}|_2 = {norm2:.4g}")]
+            ("phase", _phase(m), _op_name(m)),
+            ("E batch", f"{E:.6g}" if np.isfinite(E) else "·", "(1/B) sum alpha_t C" if np.isfinite(E)
+             else "after the forward pass"),
+            ("E all", f"{last_loss:.6g}", "after the last epoch")]
+    if theta_W.size:
+        rows.append((f"rho({RECURRENT[p.cell]})", f"{rho:.4g}", f"|{RECURRENT[p.cell]}|_2 = {norm2:.4g}"))
     if m.acc_hist:
         rows.append(("accuracy", f"{100 * m.acc_hist[-1]:.1f} %", "steps with a target"))
     if np.isfinite(bt.clip_norm):
@@ -116,8 +147,7 @@ def frame_of(m: Any) -> Frame:
     data: dict[str, Any] = {
         **seq, "cell": p.cell, "gru_form": p.gru_form, "gate_names": GATES[p.cell], "activation": p.activation,
         "output": OUTPUTS[m.out], "kind": m.data.kind, "vocab": m.data.vocab, "about": m.data.about,
-        "H": m.lay.H, "X": m.lay.X, "Y": m.lay.Y, "T": m.T, "B": bt.xs.shape[1], "phase": PHASES[m.phase]
-        if m.bt is not None else "idle", "t": m.t, "op": _op_name(m), "epoch": m.epoch, "batch": m.batch_index,
+        "H": m.lay.H, "X": m.lay.X, "Y": m.lay.Y, "T": m.T, "B": bt.xs.shape[1], "phase": _phase(m), "t": m.t, "step_t": _current(m), "op": _op_name(m), "epoch": m.epoch, "batch": m.batch_index,
         "n_batches": m.n_batches, "loss": np.array(m.loss_hist), "batch_loss": np.array(m.batch_hist),
         "accuracy": np.array(m.acc_hist), "rho": rho, "norm2": norm2, "count": count_text(m.lay),
         "weights": {k: v.copy() for k, v in m.tensors().items() if v.size}, "truncate": p.truncate,
