@@ -42,8 +42,10 @@ __all__ = ["FAST_CELLS", "covers", "fwd_bwd", "large_batch", "run_batches", "tra
 
 FAST_CELLS = ("rnn", "lstm")
 """Cells with a fused path; the GRU and minGRU train through the reference kernels."""
-LARGE = 4096
-"""B G H from which an epoch runs batch by batch on two threads and BLAS (below it: `run_batches`)."""
+LARGE = 65536
+"""B G H from which an epoch runs batch by batch on two threads and BLAS (below it: `run_batches`). At the
+benchmark's LSTM (B G H = 8192) on a shared 2-core machine, the single numba call was faster (OpenBLAS's
+second thread and the pool's second core were often taken); above it the threshold is not measured."""
 FM = {"reassoc", "contract", "nsz", "arcp"}
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01

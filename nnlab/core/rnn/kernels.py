@@ -339,7 +339,8 @@ def scan(a: np.ndarray, b: np.ndarray, h0: np.ndarray, levels: np.ndarray) -> np
 
 
 def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
-    """Compile every kernel for float64 and float32 on a tiny sequence of every cell."""
+    """Compile every kernel for float64 and float32 on a tiny sequence of every cell, and the fused epoch's
+    (fast_epoch)."""
     jobs = [(cell, dt) for dt in (np.float64, np.float32) for cell in range(len(CELLS))]
     for done, (cell, dt) in enumerate(jobs):
         if progress:
@@ -349,6 +350,9 @@ def warmup(progress: Callable[[int, int, str], None] | None = None) -> None:
         progress(len(jobs), len(jobs) + 1, "rnn scan")
     z = np.zeros((2, 1, 1))
     scan(z, z, np.zeros((1, 1)), np.zeros((2, 2, 1, 1)))
+    from nnlab.core.rnn import fast_epoch
+
+    fast_epoch.warmup()
     if progress:
         progress(len(jobs) + 1, len(jobs) + 1, "rnn")
 
