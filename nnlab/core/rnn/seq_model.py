@@ -325,7 +325,8 @@ class RNNModel:
     # -- stepping ---------------------------------------------------------------------------------
     def step(self, level: int = 0) -> Frame:
         if self._blowup:
-            return self.frame()
+            with np.errstate(all="ignore"):
+                return self.frame()
         good = self.snapshot()
         name = self.step_levels()[min(level, 3)]
         with np.errstate(all="ignore"):
