@@ -168,7 +168,7 @@ def torch_peer(spec: RNNSpec, x: np.ndarray, target: np.ndarray, init: dict[str,
                 loss = torch_loss(rec, lin, xt[:, idx], tt[:, idx])
                 loss.backward()
                 opt.step()
-            return {"last_batch_E": float(loss)}
+            return {"last_batch_E": float(loss.detach())}
 
         return run
 
