@@ -13,7 +13,7 @@ import numpy as np
 from nnlab.core.lab import Frame
 from nnlab.core.rnn.equations import equation_lines
 from nnlab.core.rnn.params import GATES, OUTPUTS
-from nnlab.core.rnn.network import count_text
+from nnlab.core.rnn.network import count_note, count_text
 from nnlab.core.rnn.seq_model import BACKWARD_OPS, FORWARD_OPS, PHASES
 
 
@@ -128,7 +128,8 @@ def frame_of(m: Any) -> Frame:
             ("phase", _phase(m), _op_name(m)),
             ("E batch", f"{E:.6g}" if np.isfinite(E) else "·", "(1/B) sum alpha_t C" if np.isfinite(E)
              else "after the forward pass"),
-            ("E all", f"{last_loss:.6g}", "after the last epoch")]
+            ("E all", f"{last_loss:.6g}", "after the last epoch"),
+            ("params", f"{m.lay.cell_count():,}", count_note(m.lay))]
     if theta_W.size:
         rows.append((f"rho({RECURRENT[p.cell]})", f"{rho:.4g}", f"|{RECURRENT[p.cell]}|_2 = {norm2:.4g}"))
     if m.acc_hist:

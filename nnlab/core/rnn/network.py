@@ -81,6 +81,14 @@ def count_text(lay: Layout) -> str:
     return f"{n:,} cell parameters: 2 H (X + 1) = 2 x {H} x ({X} + 1), no recurrent weights"
 
 
+def count_note(lay: Layout) -> str:
+    """The parameter count's rule, short enough for an inspector row."""
+    v = lay.vanilla_count()
+    return {"rnn": "H (H + X) + H", "lstm": f"4x the vanilla {v:,}",
+            "gru": f"3x the vanilla {v:,}" + (" + H" if lay.reset_after else ""),
+            "mingru": "2 H (X + 1), no W"}[lay.cell]
+
+
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     """A random n x n orthogonal matrix (QR of a Gaussian matrix, signs fixed so it is uniformly distributed)."""
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
