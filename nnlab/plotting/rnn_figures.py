@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.core.rnn.frames import RECURRENT
 from nnlab.plotting.spec import Figure, Mosaic, Picture, Series, TextPanel, Tile, data_range, padded
 
 UNIT_ROLES = ("primary", "warning", "success", "accent", "secondary", "error")
@@ -24,6 +25,8 @@ CHAIN_STEPS = 16
 CHAIN_BEFORE = 2
 """Steps shown before the one in force, so that it stays in the first columns of a narrow plot."""
 CHAIN_UNITS = 3
+SHOWN_CHAR = {" ": "␣", "\n": "⏎", "\t": "⇥"}
+"""Characters of a vocabulary that would not show in a label."""
 GATE_TEXT = {"f": "forget f", "i": "input i", "g": "candidate c~", "o": "output o", "r": "reset r", "z": "update z",
              "n": "candidate h~"}
 
@@ -213,7 +216,8 @@ def grad_norm_figure(frame: Any) -> Figure:
     ts, norm = _ts(d), d["dh_norm"]
     title = "|dE/dh_t| through time (log10)"
     series = [Series(ts, _log(norm), label="|dE/dh_t|")]
-    notes = [f"|W|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"] if d["norm2"] > 0 else []
+    block = RECURRENT.get(d["cell"], "W")
+    notes = [f"|{block}|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"] if d["norm2"] > 0 else []
     if not np.isfinite(norm).any():
         return Figure(title, (), _t_range(d), (0.0, 1.0), xlabel="t", notes=tuple(notes),
                       missing="no backward pass yet: step through the forward pass and the loss (n, N)")
@@ -271,9 +275,9 @@ def prediction_figure(frame: Any) -> Figure:
         series = (Series(ts, want, role="warning", label="target class"),
                   Series(ts, y, role="primary", label="predicted class"))
         notes = (f"{int(hit.sum())}/{int(asked.sum())} right",)
-        vocab = ", ".join(f"{i} {c}" for i, c in enumerate(d["vocab"][:12]))
+        vocab = "".join(SHOWN_CHAR.get(c, c) for c in d["vocab"])
         return Figure("prediction: argmax class of y_t against the target", series + _now(d), _t_range(d),
-                      (-0.5, max(d["Y"] - 0.5, 0.5)), xlabel=f"t; classes: {vocab}", integer_y=True,
+                      (-0.5, max(d["Y"] - 0.5, 0.5)), xlabel=f"t; class k = k-th of {vocab} (from 0)", integer_y=True,
                       notes=notes + _where(d))
     y, want = d["y"][:, 0], np.where(asked, d["target"][:, 0], np.nan)
     series = (Series(ts, want, kind="points" if not asked.all() else "line", role="warning", label="target"),
@@ -312,19 +316,24 @@ def scan_levels(frame: Any) -> Picture:
                    xlabel="round r combines steps 2^r apart: the last row is h_t (h_0 = 0)")
 
 
+CHECK_TITLE = "gradient check: BPTT vs central differences"
+"""Short enough for the upper plot at 80 columns; the method is the panel's last row."""
+
+
 def check_panel(frame: Any) -> TextPanel:
     """BPTT's gradient against central differences, one row per tensor (narrow enough for 80 columns)."""
     rows_in = frame.data.get("check")
     if rows_in is None:
-        return TextPanel("gradient check", ((("computing ...", "dim"),),))
+        return TextPanel(CHECK_TITLE, ((("the check runs when the lab is paused (space pauses)", "dim"),),))
     rows = [(("tensor  rel. error    max |g|  entries", "dim"),)]
     for r in rows_in:
         role = "success" if r.ok else "error"
         rows.append(((f"{r.tensor:<7} ", None), (f"{r.rel_err:9.2e}", role), (f"  {r.max_grad:9.3g}", None),
                      (f"  {r.checked:>7}", "dim"), ("  ok" if r.ok else f"  MISMATCH at {r.worst}", role)))
     worst = max(r.rel_err for r in rows_in)
-    return TextPanel("gradient check: BPTT against central differences (h = 1e-5, full BPTT)", tuple(rows),
-                     (f"worst {worst:.1e}",))
+    rows.append(((f"worst {worst:.1e}", "success" if all(r.ok for r in rows_in) else "error"),))
+    rows.append((("central differences, h = 1e-5, over full BPTT", "dim"),))
+    return TextPanel(CHECK_TITLE, tuple(rows))
 
 
 def rnn_figures(frame: Any, view: str) -> tuple[Any, Any]:

@@ -80,3 +80,70 @@ async def test_an_epoch_runs_in_a_worker():
         await idle(pilot, app)
         assert lab.model.epoch == 1
         assert "epoch 1" in str(lab.query_one("#status", Static).render())
+
+
+async def test_the_gradient_check_fits_80_columns_and_says_when_it_runs():
+    """At 80x24 the check's title was cut ("BPTT against…"), even maximised; while running it said
+    "computing ..." though nothing was computed until the lab paused."""
+    from nnlab.plotting.rnn_figures import CHECK_TITLE, rnn_figures
+
+    app = NNLabApp(load("rnn_hello"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("c")
+        await pilot.pause()
+        plot = lab.query_one("#plot-top", PlotView)
+        text = "\n".join(plot.render_line(y).text for y in range(plot.size.height))
+        assert CHECK_TITLE in text and "…" not in text.splitlines()[0], text
+        panel = plot.figure
+        assert any("worst" in "".join(c[0] for c in row) for row in panel.rows)
+        running, _ = rnn_figures(lab.frame, "check")
+        said = " ".join(c[0] for row in running.rows for c in row)
+        assert "computing" not in said and "paused" in said
+
+
+async def test_grad_norm_names_the_recurrent_block_of_a_gated_cell():
+    """The grad_norm view said |W|_2 for an LSTM whose inspector shows rho(W_f) and |W_f|_2."""
+    app = NNLabApp(load("lstm_gate_viewer"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        await pilot.press("g", "N")
+        while lab.view != "grad_norm":
+            await pilot.press("v")
+        await pilot.pause()
+        notes = " ".join(lab.query_one("#plot-top", PlotView).figure.notes)
+        assert "|W_f|_2" in notes and "|W|_2" not in notes
+        shown = dict((r[0], r[1:]) for r in lab.frame.values)
+        assert f"{lab.frame.data['norm2']:.4g}" in shown["rho(W_f)"][1]
+
+
+async def test_prediction_names_every_class_of_a_long_vocabulary():
+    """rnn_text has 31 characters; the prediction's axis named only the first 12 (and was cut at 80)."""
+    app = NNLabApp(load("rnn_text"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        lab = app.lab()
+        while lab.view != "prediction":
+            await pilot.press("v")
+        await pilot.pause()
+        xlabel = lab.query_one("#plot-top", PlotView).figure.xlabel
+        vocab = lab.frame.data["vocab"]
+        assert len(vocab) > 12
+        assert all((c if c.strip() else "") in xlabel for c in vocab)
+
+
+def test_the_help_has_no_stray_emphasis():
+    """Markdown read `h~_t = tanh(W_n (r_t h_(t-1))` as emphasis: the help showed "h~t" and "h(t-1)"."""
+    from markdown_it import MarkdownIt
+
+    from nnlab.ui.screens.rnn import HELP
+
+    emphasised = []
+    for tok in MarkdownIt("gfm-like").parse(HELP):
+        kids = tok.children or []
+        for i, k in enumerate(kids):
+            if k.type == "em_open":
+                emphasised.append(kids[i + 1].content)
+    assert set(emphasised) <= {"Vanilla RNN", "LSTM", "GRU", "minGRU", "Truncation", "Clipping", "Views"}, emphasised

@@ -40,8 +40,8 @@ z; the cheat sheet writes g = 1 - z (disagreement X25).
     r_t = logistic(W_r h_(t-1) + U_r x_t + b_r)     z_t = logistic(W_z h_(t-1) + U_z x_t + b_z)
     h_t = (1 - z_t) h~_t + z_t h_(t-1)
 
-`gru_form` chooses the candidate: reset_before h~_t = tanh(W_n (r_t h_(t-1)) + U_n x_t + b_n)
-(the notes, the cheat sheet); reset_after h~_t = tanh(U_n x_t + b_n + r_t (W_n h_(t-1) + b_hn))
+`gru_form` chooses the candidate: reset_before `h~_t = tanh(W_n (r_t h_(t-1)) + U_n x_t + b_n)`
+(the notes, the cheat sheet); reset_after `h~_t = tanh(U_n x_t + b_n + r_t (W_n h_(t-1) + b_hn))`
 (PyTorch, Cho et al. v1).
 
 *minGRU* (lecture 25; Feng et al. 2024 and the cheat sheet): gates from x only, and z ~ 1 takes the
