@@ -1,453 +1,51 @@
-"""Whole batches of the RNN lab fused: the vanilla RNN's and the LSTM's epoch without Python between the steps.
+"""Whole batches of the RNN lab fused: the vanilla RNN's and the LSTM's epoch (lecture 21-22 BPTT), the same
+numbers as `kernels.forward` / `kernels.backward` plus `seq_model.RNNModel._loss` and `_update` up to float
+rounding (sums run in another order; float32 logistic and tanh within a few ulp, `fast_math`).
 
-The same numbers as `kernels.forward` / `kernels.backward` plus `seq_model.RNNModel._loss` and `_update`
-(up to float rounding: sums run in another order), arranged for speed:
+Per batch of B sequences, per time step t, with G H gate rows (G = 1 rnn, 4 lstm):
 
-    forward    a_t = b + x_t U^T + h_{t-1} W^T      row by row, W^T and U^T stored transposed, so the inner
-                                                   loop runs along a contiguous row of G H
-               rnn:  h_t = sigma(a_t)              lstm: f, i, o = logistic, g = tanh; c_t = f c_{t-1} + i g,
-                                                         h_t = o tanh(c_t)
-               zo_t = V h_t + c, y_t = out(zo_t);  E = (1/B) sum alpha_t C(y_t, t_t); dzo_t = alpha_t dC/dzo / B
-    backward   dh = V^T dzo_t + dh_next;  da_t from the cell's local derivatives;  dh_next = W^T da_t
-               (truncation p: dh_next, dc_next <- 0 where t is a multiple of p)
-    gradients  after the time loop, one product over all T B rows:
-               gW = sum_t da_t^T h_{t-1},  gU = sum_t da_t^T x_t,  gb = sum_t da_t,
-               gV = sum_t dzo_t^T h_t,     gc = sum_t dzo_t
-    update     g <- g clip/|g| when |g| > clip; the backprop lab's optimiser (`_optimise` repeats its rules)
+    forward    a_t = b + U x_t + W h_{t-1};  h_t = sigma(a_t)  |  f, i, o, g; c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
+    loss       E = (1/B) sum_t sum_b alpha_t C(V h_t + c, t_t)
+    backward   dh = V^T dzo_t + dh_next;  da_t = the cell's local derivatives times dh (and dc);
+               dh_next = W^T da_t  (0 where truncation cuts)
+    gradients  gW = sum_t da_t h_{t-1}^T,  gU = sum_t da_t x_t^T,  gb = sum_t da_t,  gV, gc alike
+    update     clip, then the backprop lab's optimiser
 
-Two ways to run an epoch, chosen by the size of a batch:
+Two ways to run an epoch, chosen by the multiply-adds of one step's recurrent product, B G H H:
 
-    small  (course sizes) `run_batches`: every batch of the epoch in one numba call, gradients and the
-           optimiser included, so no Python runs between batches;
-    large  one numba call per half batch, the two halves in two threads (the kernels release the GIL),
-           the weight gradients as matrix products on numpy's BLAS, the update by the backprop lab's
-           `optimizers.update`.
-
-The logistic and tanh use `_exp`, exp(x) = 2^n p(r) with x = n ln 2 + r, |r| <= ln 2 / 2 (Cody and Waite)
-and p the degree-13 Taylor polynomial (relative error below 1e-15), vectorisable where libm's exp is not.
+    small  (course sizes, below BLAS_FROM) `fast_loops.run_batches`: every batch of the epoch in one numba
+           call, the optimiser included, so no Python runs between batches or steps;
+    large  `fast_blas.train_batch`, batch by batch: the recurrent products on numpy's BLAS, one fused
+           numba kernel per step for the gates (`fast_steps`), the input, output and weight-gradient
+           products over all T B rows at once; `PARTS` slices of the batch in as many threads.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
-from nnlab.core._jit import njit
-from nnlab.core.backprop import optimizers
 from nnlab.core.backprop.params import OPTIMIZERS
+from nnlab.core.rnn import fast_blas, fast_loops
+from nnlab.core.rnn.fast_blas import ACTS, Part
 
-__all__ = ["FAST_CELLS", "covers", "fwd_bwd", "large_batch", "run_batches", "train_all_but_last", "warmup"]
+__all__ = ["BLAS_FROM", "FAST_CELLS", "PARTS", "covers", "train_all_but_last", "warmup"]
 
 FAST_CELLS = ("rnn", "lstm")
 """Cells with a fused path; the GRU and minGRU train through the reference kernels."""
-LARGE = 65536
-"""B G H from which an epoch runs batch by batch on two threads and BLAS (below it: `run_batches`). At the
-benchmark's LSTM (B G H = 8192) on a shared 2-core machine, the single numba call was faster (OpenBLAS's
-second thread and the pool's second core were often taken); above it the threshold is not measured."""
-FM = {"reassoc", "contract", "nsz", "arcp"}
-LOG2E = 1.4426950408889634
-LN2_HI = 6.93147180369123816490e-01
-LN2_LO = 1.90821492927058770002e-10
-MAGIC = 6755399441055744.0
-"""1.5 2^52: x + MAGIC rounds x to an integer held in the low bits of the mantissa."""
-MAGIC_BITS = int(np.float64(MAGIC).view(np.int64))
-
-_pool: ThreadPoolExecutor | None = None
+BLAS_FROM = 16384
+"""B G H H from which an epoch runs on BLAS (`fast_blas`); below it one numba call (`fast_loops`)."""
+PARTS = 1
+"""Threads (slices of a batch) on the BLAS path."""
 
 
 def covers(cell: str) -> bool:
     return cell in FAST_CELLS
 
 
-@njit(fastmath={"contract"})
-def _exp(x: float) -> float:
-    """exp(x) for float64 x, clamped to [-708, 708] (no fast-math reassociation: Cody-Waite needs its order)."""
-    x = x if x > -708.0 else -708.0
-    x = x if x < 708.0 else 708.0
-    k = x * LOG2E + MAGIC
-    n = k - MAGIC
-    r = (x - n * LN2_HI) - n * LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    kb = np.float64(k)
-    s = np.int64((kb.view(np.int64) - MAGIC_BITS + 1023) << 52)
-    return p * s.view(np.float64)
-
-
-@njit
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + _exp(-np.float64(x)))
-
-
-@njit
-def _tanh(x: float) -> float:
-    """tanh x = sign(x) (1 - e) / (1 + e), e = exp(-2 |x|)."""
-    e = _exp(-2.0 * abs(np.float64(x)))
-    t = (1.0 - e) / (1.0 + e)
-    return t if x >= 0.0 else -t
-
-
-@njit(fastmath=FM)
-def fwd_bwd(cell: int, act: int, out: int, trunc: int, Bn: int, xs: np.ndarray, tg: np.ndarray, al: np.ndarray,
-            hs: np.ndarray, cs: np.ndarray, tc: np.ndarray, pre: np.ndarray, gates: np.ndarray, zo: np.ndarray,
-            ys: np.ndarray, dzo: np.ndarray, da: np.ndarray, dh_next: np.ndarray, dc_next: np.ndarray,
-            dh: np.ndarray, Wh: np.ndarray, WhT: np.ndarray, UxT: np.ndarray, bias: np.ndarray, V: np.ndarray,
-            c: np.ndarray) -> float:
-    """Forward pass, loss and BPTT of the sequences in xs (T, b, X) (b of a batch of Bn), hs[0] = 0 on entry.
-    tg (T, b, Y) and al (T, b) float64. Fills hs, cs, tc = tanh(c) (LSTM), pre, gates, zo, ys, dzo and
-    da (T, b, G H); returns sum_t sum_b alpha C (float64, not yet divided by Bn)."""
-    T, B, X = xs.shape
-    H = hs.shape[2]
-    GH = bias.shape[0]
-    Y = V.shape[0]
-    loss = 0.0
-    for t in range(T):
-        for b in range(B):
-            row = pre[t, b]
-            hp = hs[t, b]
-            for j in range(GH):
-                row[j] = bias[j]
-            for k in range(X):
-                v = xs[t, b, k]
-                for j in range(GH):
-                    row[j] += v * UxT[k, j]
-            for k in range(H):
-                v = hp[k]
-                for j in range(GH):
-                    row[j] += v * WhT[k, j]
-            g = gates[t, b]
-            hn = hs[t + 1, b]
-            if cell == 0:
-                for k in range(H):
-                    s = row[k]
-                    if act == 0:
-                        y = _tanh(s)
-                    elif act == 1:
-                        y = _sigmoid(s)
-                    elif act == 2:
-                        y = s if s > 0.0 else 0.0
-                    else:
-                        y = s
-                    g[k] = y
-                    hn[k] = g[k]
-            else:
-                for k in range(H):
-                    g[k] = _sigmoid(row[k])
-                    g[H + k] = _sigmoid(row[H + k])
-                    g[2 * H + k] = _tanh(row[2 * H + k])
-                    g[3 * H + k] = _sigmoid(row[3 * H + k])
-                for k in range(H):
-                    cs[t + 1, b, k] = g[k] * cs[t, b, k] + g[H + k] * g[2 * H + k]
-                    tc[t, b, k] = _tanh(cs[t + 1, b, k])
-                    hn[k] = g[3 * H + k] * tc[t, b, k]
-            for q in range(Y):
-                acc = c[q]
-                for k in range(H):
-                    acc += V[q, k] * hn[k]
-                zo[t, b, q] = acc
-            w = al[t, b] / Bn
-            if out == 3:
-                m = zo[t, b, 0]
-                for q in range(1, Y):
-                    m = max(m, zo[t, b, q])
-                s = 0.0
-                for q in range(Y):
-                    ys[t, b, q] = np.exp(zo[t, b, q] - m)
-                    s += ys[t, b, q]
-                for q in range(Y):
-                    ys[t, b, q] /= s
-                m64 = np.float64(zo[t, b, 0])
-                for q in range(1, Y):
-                    m64 = max(m64, np.float64(zo[t, b, q]))
-                s64 = 0.0
-                for q in range(Y):
-                    s64 += np.exp(np.float64(zo[t, b, q]) - m64)
-                lse = m64 + np.log(s64)
-                C = 0.0
-                for q in range(Y):
-                    C += tg[t, b, q] * (lse - np.float64(zo[t, b, q]))
-                    dzo[t, b, q] = (np.float64(ys[t, b, q]) - tg[t, b, q]) * w
-            else:
-                C = 0.0
-                for q in range(Y):
-                    z = zo[t, b, q]
-                    ys[t, b, q] = z if out == 0 else (_sigmoid(z) if out == 1 else _tanh(z))
-                    y = np.float64(ys[t, b, q])
-                    e = y - tg[t, b, q]
-                    C += e * e
-                    d = 2.0 * e
-                    if out == 1:
-                        d = d * y * (1.0 - y)
-                    elif out == 2:
-                        d = d * (1.0 - y * y)
-                    dzo[t, b, q] = d * w
-            loss += al[t, b] * C
-    for b in range(B):
-        for k in range(H):
-            dh_next[b, k] = 0.0
-            dc_next[b, k] = 0.0
-    for t in range(T - 1, -1, -1):
-        for b in range(B):
-            for k in range(H):
-                dh[k] = dh_next[b, k]
-            for q in range(Y):
-                e = dzo[t, b, q]
-                for k in range(H):
-                    dh[k] += V[q, k] * e
-            d = da[t, b]
-            g = gates[t, b]
-            if cell == 0:
-                for k in range(H):
-                    y = g[k]
-                    if act == 0:
-                        sl = 1.0 - y * y
-                    elif act == 1:
-                        sl = y * (1.0 - y)
-                    elif act == 2:
-                        sl = 1.0 if pre[t, b, k] > 0.0 else 0.0
-                    else:
-                        sl = 1.0
-                    d[k] = sl * dh[k]
-            else:
-                for k in range(H):
-                    f, i, gg, o = g[k], g[H + k], g[2 * H + k], g[3 * H + k]
-                    tk = tc[t, b, k]
-                    dct = dc_next[b, k] + dh[k] * o * (1.0 - tk * tk)
-                    d[k] = dct * cs[t, b, k] * f * (1.0 - f)
-                    d[H + k] = dct * gg * i * (1.0 - i)
-                    d[2 * H + k] = dct * i * (1.0 - gg * gg)
-                    d[3 * H + k] = dh[k] * tk * o * (1.0 - o)
-                    dc_next[b, k] = dct * f
-            for k in range(H):
-                dh[k] = 0.0
-            for j in range(GH):
-                e = d[j]
-                for k in range(H):
-                    dh[k] += e * Wh[j, k]
-            cut = trunc > 0 and t % trunc == 0
-            for k in range(H):
-                dh_next[b, k] = 0.0 if cut else dh[k]
-                if cut:
-                    dc_next[b, k] = 0.0
-    return loss
-
-
-@njit(fastmath=FM)
-def _weight_grads(xs: np.ndarray, hs: np.ndarray, da: np.ndarray, dzo: np.ndarray, gWh: np.ndarray,
-                  gUx: np.ndarray, gb: np.ndarray, gV: np.ndarray, gc: np.ndarray) -> None:
-    """gW += sum da_t^T h_{t-1}, gU += sum da_t^T x_t, gb += sum da_t, gV += sum dzo_t^T h_t, gc += sum dzo_t."""
-    T, B, X = xs.shape
-    H = hs.shape[2]
-    GH = gb.shape[0]
-    Y = gc.shape[0]
-    for t in range(T):
-        for b in range(B):
-            for j in range(GH):
-                e = da[t, b, j]
-                gb[j] += e
-                for k in range(X):
-                    gUx[j, k] += e * xs[t, b, k]
-                if gWh.shape[0] > 0:
-                    for k in range(H):
-                        gWh[j, k] += e * hs[t, b, k]
-            for q in range(Y):
-                e = dzo[t, b, q]
-                gc[q] += e
-                for k in range(H):
-                    gV[q, k] += e * hs[t + 1, b, k]
-
-
-@njit
-def _optimise(opt: int, convex: bool, theta: np.ndarray, g: np.ndarray, m: np.ndarray, a: np.ndarray, t: int,
-              lr: float, beta1: float, beta2: float, delta: float) -> None:
-    """`optimizers.update`, entry by entry (opt: index in OPTIMIZERS)."""
-    c1 = 1.0 - beta1 ** t
-    c2 = 1.0 - beta2 ** t
-    for p in range(theta.shape[0]):
-        gp = g[p]
-        if opt == 0:
-            theta[p] -= lr * gp
-        elif opt == 1:
-            if convex:
-                m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-                theta[p] -= lr * m[p]
-            else:
-                m[p] = beta1 * m[p] - lr * gp
-                theta[p] += m[p]
-        elif opt == 2:
-            if convex:
-                m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-                theta[p] -= lr * (beta1 * m[p] + (1.0 - beta1) * gp)
-            else:
-                old = m[p]
-                m[p] = beta1 * m[p] - lr * gp
-                theta[p] += m[p] + beta1 * (m[p] - old)
-        elif opt == 3:
-            a[p] += gp * gp
-            theta[p] -= lr * gp / (np.sqrt(a[p]) + delta)
-        elif opt == 4:
-            a[p] = beta2 * a[p] + (1.0 - beta2) * gp * gp
-            theta[p] -= lr * gp / (np.sqrt(a[p]) + delta)
-        else:
-            m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-            a[p] = beta2 * a[p] + (1.0 - beta2) * gp * gp
-            theta[p] -= lr * (m[p] / c1) / (np.sqrt(a[p] / c2) + delta)
-
-
-@njit
-def run_batches(cell: int, act: int, out: int, trunc: int, clip: float, opt: int, convex: bool, lr: float,
-                beta1: float, beta2: float, delta: float, updates: int, theta: np.ndarray, m: np.ndarray,
-                a: np.ndarray, x: np.ndarray, target: np.ndarray, alpha: np.ndarray, order: np.ndarray, Bs: int,
-                first: int, stop: int, shape: np.ndarray, work: np.ndarray, Es: np.ndarray) -> int:
-    """Batches first <= i < stop of an epoch (rows order[i Bs:(i+1) Bs]), each trained and applied to theta,
-    m, a (float64) in place; the forward and backward pass in work's dtype (theta cast to it per batch).
-    shape = (G H, H, X, Y). Es[i - first] gets each batch's E. Stops before a batch whose E is not
-    finite; returns the batches done."""
-    GH, H, X, Y = shape[0], shape[1], shape[2], shape[3]
-    T = x.shape[1]
-    nW = GH * H if cell != 3 else 0
-    oU = nW
-    ob = oU + GH * X
-    oV = ob + GH
-    oc = oV + Y * H
-    P = theta.shape[0]
-    dt = work.dtype
-    N = order.shape[0]
-    for i in range(first, stop):
-        lo = i * Bs
-        hi = min(lo + Bs, N)
-        B = hi - lo
-        xs = np.empty((T, B, X), dt)
-        tg = np.empty((T, B, Y))
-        al = np.empty((T, B))
-        for b in range(B):
-            r = order[lo + b]
-            for t in range(T):
-                al[t, b] = alpha[r, t]
-                for k in range(X):
-                    xs[t, b, k] = x[r, t, k]
-                for q in range(Y):
-                    tg[t, b, q] = target[r, t, q]
-        wf = theta.astype(dt)
-        Wh = wf[:nW].reshape(GH, H)
-        WhT = np.ascontiguousarray(Wh.T)
-        UxT = np.ascontiguousarray(wf[oU:ob].reshape(GH, X).T)
-        hs = np.zeros((T + 1, B, H), dt)
-        cs = np.zeros((T + 1, B, H), dt)
-        tc = np.empty((T, B, H), dt)
-        pre = np.empty((T, B, GH), dt)
-        gates = np.empty((T, B, GH), dt)
-        zo = np.empty((T, B, Y), dt)
-        ys = np.empty((T, B, Y), dt)
-        dzo = np.empty((T, B, Y), dt)
-        da = np.empty((T, B, GH), dt)
-        dhn = np.empty((B, H), dt)
-        dcn = np.empty((B, H), dt)
-        dh = np.empty(H, dt)
-        loss = fwd_bwd(cell, act, out, trunc, B, xs, tg, al, hs, cs, tc, pre, gates, zo, ys, dzo, da, dhn, dcn, dh,
-                       Wh, WhT, UxT, wf[ob:oV], wf[oV:oc].reshape(Y, H), wf[oc:])
-        E = loss / B
-        if not np.isfinite(E):
-            return i - first
-        Es[i - first] = E
-        gw = np.zeros(P, dt)
-        _weight_grads(xs, hs, da, dzo, gw[:nW].reshape(GH, H), gw[oU:ob].reshape(GH, X), gw[ob:oV],
-                      gw[oV:oc].reshape(Y, H), gw[oc:])
-        g = gw.astype(np.float64)
-        norm = np.sqrt((g * g).sum())
-        if clip > 0 and norm > clip:
-            g *= clip / norm
-        _optimise(opt, convex, theta, g, m, a, updates + i - first + 1, lr, beta1, beta2, delta)
-    return stop - first
-
-
-class _Half:
-    """The arrays of part of a batch (time-major, contiguous) for `fwd_bwd`."""
-
-    def __init__(self, T: int, B: int, GH: int, H: int, Y: int, dt: type) -> None:
-        z = lambda *s: np.zeros(s, dt)  # noqa: E731
-        self.hs, self.cs, self.tc = z(T + 1, B, H), z(T + 1, B, H), z(T, B, H)
-        self.pre, self.gates, self.da = z(T, B, GH), z(T, B, GH), z(T, B, GH)
-        self.zo, self.ys, self.dzo = z(T, B, Y), z(T, B, Y), z(T, B, Y)
-        self.dhn, self.dcn, self.dh = z(B, H), z(B, H), z(H)
-
-
-def large_batch(model, rows: np.ndarray, dt: type, parts: int = 2) -> bool:
-    """Train one batch of `model` (an RNNModel of a cell in FAST_CELLS) on `rows`, in `parts` threads, the
-    weight gradients by BLAS, the update by `optimizers.update`; False (and nothing changed) when E is not
-    finite."""
-    global _pool
-    d, lay, p = model.data, model.lay, model.params
-    T, B, H, GH, X, Y = d.T, len(rows), lay.H, lay.G * lay.H, lay.X, lay.Y
-    cell, act = ("rnn", "lstm").index(p.cell), ("tanh", "logistic", "relu", "identity").index(p.activation)
-    flat = model.theta.astype(dt)
-    v = lay.views(flat)
-    WhT, UxT = np.ascontiguousarray(v["W"].T), np.ascontiguousarray(v["U"].T)
-    cuts = np.linspace(0, B, min(parts, B) + 1).astype(int)
-    halves = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        r = rows[lo:hi]
-        hf = _Half(T, hi - lo, GH, H, Y, dt)
-        hf.xs = np.ascontiguousarray(np.swapaxes(d.x[r], 0, 1), dtype=dt)
-        hf.tg = np.ascontiguousarray(np.swapaxes(d.target[r], 0, 1))
-        hf.al = np.ascontiguousarray(d.alpha[r].T)
-        halves.append(hf)
-
-    def run(hf: _Half) -> float:
-        return fwd_bwd(cell, act, model.out, p.truncate, B, hf.xs, hf.tg, hf.al, hf.hs, hf.cs, hf.tc, hf.pre,
-                       hf.gates, hf.zo, hf.ys, hf.dzo, hf.da, hf.dhn, hf.dcn, hf.dh, v["W"], WhT, UxT, v["b"],
-                       v["V"], v["c"])
-
-    if len(halves) > 1:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=len(halves) - 1, thread_name_prefix="nnlab-rnn")
-        futures = [_pool.submit(run, hf) for hf in halves[1:]]
-        loss = run(halves[0]) + sum(f.result() for f in futures)
-    else:
-        loss = run(halves[0])
-    E = loss / B
-    if not np.isfinite(E):
-        return False
-    grad = np.zeros(lay.size, dt)
-    gv = lay.views(grad)
-    for hf in halves:
-        n = T * hf.xs.shape[1]
-        da = hf.da.reshape(n, GH).T
-        if GH * H and v["W"].size:
-            gv["W"] += da @ hf.hs[:T].reshape(n, H)
-        gv["U"] += da @ hf.xs.reshape(n, X)
-        gv["b"] += da.sum(axis=1)
-        dzo = hf.dzo.reshape(n, Y).T
-        gv["V"] += dzo @ hf.hs[1:].reshape(n, H)
-        gv["c"] += dzo.sum(axis=1)
-    g = grad.astype(np.float64)
-    norm = float(np.sqrt((g * g).sum()))
-    if p.clip > 0 and norm > p.clip:
-        g *= p.clip / norm
-    model.updates += 1
-    optimizers.update(p.optimizer, p.momentum_form == "convex", model.theta, g, model.m, model.a, model.updates,
-                      p.lr, p.momentum, p.beta2, p.delta)
-    model.batch_hist.append(E)
-    return True
-
-
-def threads() -> int:
-    """Parts a large batch is cut into: one per core, at most two."""
-    return max(1, min(2, os.cpu_count() or 1))
+def _parts(B: int, n: int) -> list[int]:
+    n = max(1, min(n, B))
+    cuts = np.linspace(0, B, n + 1).astype(int)
+    return [int(hi - lo) for lo, hi in zip(cuts[:-1], cuts[1:])]
 
 
 def train_all_but_last(model, dt: type) -> None:
@@ -461,20 +59,21 @@ def train_all_but_last(model, dt: type) -> None:
     first, stop, B = model.batch_index, model.n_batches - 1, model.B
     if stop <= first:
         return
-    if B * lay.G * lay.H >= LARGE:
+    if B * lay.G * lay.H * lay.H >= BLAS_FROM:
+        parts = [Part(model, b, dt) for b in _parts(B, PARTS)]
         for i in range(first, stop):
-            if not large_batch(model, model.order[i * B:(i + 1) * B], dt, threads()):
+            if not fast_blas.train_batch(model, parts, model.order[i * B:(i + 1) * B], dt):
                 return
             model.batch_index += 1
             model.ops_done += 1
         return
     d = model.data
     Es = np.empty(stop - first)
-    done = run_batches(("rnn", "lstm").index(p.cell), ("tanh", "logistic", "relu", "identity").index(p.activation),
-                       model.out, p.truncate, p.clip, OPTIMIZERS.index(p.optimizer), p.momentum_form == "convex",
-                       p.lr, p.momentum, p.beta2, p.delta, model.updates, model.theta, model.m, model.a, d.x,
-                       d.target, d.alpha, model.order.astype(np.int64), B, first, stop,
-                       np.array([lay.G * lay.H, lay.H, lay.X, lay.Y]), np.zeros(1, dt), Es)
+    done = fast_loops.run_batches(
+        ("rnn", "lstm").index(p.cell), ACTS.index(p.activation), model.out, p.truncate, p.clip,
+        OPTIMIZERS.index(p.optimizer), p.momentum_form == "convex", p.lr, p.momentum, p.beta2, p.delta,
+        model.updates, model.theta, model.m, model.a, d.x, d.target, d.alpha, model.order.astype(np.int64), B, first,
+        stop, np.array([lay.G * lay.H, lay.H, lay.X, lay.Y]), np.zeros(1, dt), Es)
     model.updates += done
     model.batch_hist.extend(float(e) for e in Es[:done])
     model.batch_index += done
@@ -482,12 +81,17 @@ def train_all_but_last(model, dt: type) -> None:
 
 
 def warmup() -> None:
-    """Compile `run_batches` (and through it every kernel here) for both cells, float64 and float32."""
+    """Compile the small path (`fast_loops`) and every per-step kernel of the BLAS path (`fast_steps`) for
+    both cells, float64 and float32."""
+    from nnlab.core.rnn import fast_steps as S
+
+    fast_loops.warmup()
     for dt in (np.float64, np.float32):
-        for cell in (0, 1):
-            G = 4 if cell == 1 else 1
-            P = G * 1 + G + G + 1 + 1
-            x = np.zeros((1, 2, 1))
-            run_batches(cell, 0, 0, 0, 0.0, 0, False, 0.1, 0.9, 0.999, 1e-8, 0, np.zeros(P), np.zeros(P),
-                        np.zeros(P), x, x.copy(), np.zeros((1, 2)), np.zeros(1, np.int64), 1, 0, 1,
-                        np.array([G, 1, 1, 1]), np.zeros(1, dt), np.zeros(1))
+        e = lambda *s: np.zeros(s, dt)  # noqa: E731
+        T, B, H, Y = 1, 1, 1, 1
+        hs, r, G4 = e(T + 1, B, H), e(B, 4 * H), e(T, B, 4 * H)
+        S.lstm_forward(0, r, G4, hs, e(T + 1, B, H), e(T, B, H), e(T, B, 4 * H))
+        S.rnn_forward(0, 0, e(B, H), e(T, B, H), hs, e(T, B, H))
+        S.output_loss(0, 1, e(T, B, Y), e(Y), np.zeros((T, B, Y)), np.zeros((T, B)), e(T, B, Y), e(T, B, Y))
+        S.lstm_backward(0, False, e(T, B, H), e(B, H), e(B, H), G4, e(T + 1, B, H), e(T, B, H), e(T, B, 4 * H))
+        S.rnn_backward(0, 0, e(T, B, H), e(B, H), e(T, B, H), e(T, B, H), e(T, B, H))
