@@ -217,13 +217,14 @@ def grad_norm_figure(frame: Any) -> Figure:
     title = "|dE/dh_t| through time (log10)"
     series = [Series(ts, _log(norm), label="|dE/dh_t|")]
     block = RECURRENT.get(d["cell"], "W")
-    notes = [f"|{block}|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"] if d["norm2"] > 0 else []
+    notes = [f"|{block}|_2 {d['norm2']:.3g}", f"rho {d['rho']:.3g}"] if np.isfinite(d["norm2"]) else []
     if not np.isfinite(norm).any():
         return Figure(title, (), _t_range(d), (0.0, 1.0), xlabel="t", notes=tuple(notes),
                       missing="no backward pass yet: step through the forward pass and the loss (n, N)")
     T = d["T"]
     last = norm[T - 1]
-    if d["cell"] == "rnn" and d["activation"] == "logistic" and np.isfinite(last) and last > 0:
+    last_only = not (d["alpha"][:-1] > 0).any()
+    if d["cell"] == "rnn" and d["activation"] == "logistic" and last_only and np.isfinite(last) and last > 0:
         bound = last * (d["norm2"] / 4.0) ** (T - 1 - np.arange(T))
         series.append(Series(ts, _log(bound), role="warning", label="bound (|W|/4)^(T-t)"))
     first = np.flatnonzero(np.isfinite(norm) & (norm > 0))

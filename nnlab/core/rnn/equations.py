@@ -62,7 +62,7 @@ def _slope_expr(name: str, s: float, h: float) -> Expr:
 
 def _pre_calc(m: Any, bt: Any, t: int, row: int, label: str, recurrent: bool = True) -> Calc:
     """a = W[row] h_(t-1) + U[row] x_t + b[row] for sequence 1 (the lecture's W X_t with X_t = (h, x))."""
-    v = m.tensors()
+    v = m.lay.views(bt.theta)
     u = v["U"][row]
     x = np.asarray(bt.xs[t, 0], np.float64)
     if recurrent and v["W"].size:
@@ -102,7 +102,7 @@ def _forward_lines(m: Any, bt: Any, t: int, op: str) -> tuple[EquationLine, ...]
             return rule, Line(Calc(f"c_{x},1 =", Num(g(0)) * Num(cp) + Num(g(H)) * Num(g(2 * H)), cn))
         return rule, Line(Calc(f"h_{x},1 =", Num(g(3 * H)) * fn("tanh", Num(cn)), hn))
     if cell == "gru" and op == "n":
-        v = m.tensors()
+        v = m.lay.views(bt.theta)
         xs = np.asarray(bt.xs[t, 0], np.float64)
         h_prev = np.asarray(bt.hs[t, 0], np.float64)
         r = np.asarray(bt.gates[t, 0, :H], np.float64)
@@ -119,14 +119,14 @@ def _forward_lines(m: Any, bt: Any, t: int, op: str) -> tuple[EquationLine, ...]
         z = Num(g(H))
         return rule, Line(Calc(f"h_{x},1 =", (1 - z) * Num(g(2 * H)) + z * Num(hp), hn))
     if op == "n":
-        return rule, Line(Calc(f"h~_{x},1 =", plus(dot(m.tensors()["U"][H], np.asarray(bt.xs[t, 0], np.float64)),
-                                                   float(m.tensors()["b"][H])), g(H)))
+        return rule, Line(Calc(f"h~_{x},1 =", plus(dot(m.lay.views(bt.theta)["U"][H], np.asarray(bt.xs[t, 0], np.float64)),
+                                                   float(m.lay.views(bt.theta)["b"][H])), g(H)))
     z = Num(g(0))
     return rule, Line(Calc(f"h_{x},1 =", (1 - z) * Num(hp) + z * Num(g(H)), hn))
 
 
 def _output_lines(m: Any, bt: Any, t: int) -> tuple[EquationLine, ...]:
-    v = m.tensors()
+    v = m.lay.views(bt.theta)
     h = np.asarray(bt.hs[t + 1, 0], np.float64)
     zo = np.asarray(bt.zo[t, 0], np.float64)
     out = ("identity", "logistic", "tanh", "softmax")[m.out]
@@ -157,7 +157,7 @@ def _backward_lines(m: Any, bt: Any, t: int, op: str) -> tuple[EquationLine, ...
     f = lambda a: float(a)  # noqa: E731
     dh = f(bt.dhs[t, 0, 0])
     x = t + 1
-    cut = p.truncate > 0 and t % p.truncate == 0
+    cut = bt.truncate > 0 and t % bt.truncate == 0
     if op == "dy":
         out = ("identity", "logistic", "tanh", "softmax")[m.out]
         y, tg, a, B = f(bt.ys[t, 0, 0]), f(bt.target[t, 0, 0]), f(bt.alpha[t, 0]), bt.xs.shape[1]
@@ -170,7 +170,7 @@ def _backward_lines(m: Any, bt: Any, t: int, op: str) -> tuple[EquationLine, ...
         return (BACKWARD_RULES["dy"].format(DY_FORMS[out]),
                 Line(Calc(f"dzo_{x},1 =", Num(a, "g") / Num(B, "d") * g, f(bt.dzo[t, 0, 0]))))
     if op == "dh":
-        V = m.tensors()["V"]
+        V = m.lay.views(bt.theta)["V"]
         expr = plus(dot(V[:, 0], np.asarray(bt.dzo[t, 0], np.float64)), f(bt.carried_h[0, 0]))
         return BACKWARD_RULES["dh"], Line(Calc(f"dE/dh_{x},1 =", expr, dh))
     if op == "ds":
@@ -215,11 +215,11 @@ def _carry_line(m: Any, bt: Any, t: int, cut: bool) -> Line:
     H = m.lay.H
     got = float(bt.dh_next[0, 0])
     if cut:
-        return Line(f"truncate = {p.truncate}: t = {t + 1} starts a chunk, so dh_next = ", Num(got, "g"),
+        return Line(f"truncate = {bt.truncate}: t = {t + 1} starts a chunk, so dh_next = ", Num(got, "g"),
                     " (the error stops here)")
     if t == 0:
         return Line("t = 1: nothing before it (h_0 is fixed); dh_next = ", Num(got, "g"))
-    v = m.tensors()
+    v = m.lay.views(bt.theta)
     da = np.asarray(bt.da[t, 0], np.float64)
     dh, f = float(bt.dhs[t, 0, 0]), lambda a: float(a)
     if p.cell in ("rnn", "lstm"):
@@ -236,22 +236,23 @@ def _carry_line(m: Any, bt: Any, t: int, cut: bool) -> Line:
 
 
 def _update_lines(m: Any) -> tuple[EquationLine, ...]:
-    p = m.params
     bt = m.last
-    out: list[EquationLine] = [optimizers.RULES[optimizers.rule_key(p.optimizer, p.momentum_form)]]
-    if p.clip > 0:
+    hp = m.hyper
+    form = "convex" if hp["convex"] else "classical"
+    out: list[EquationLine] = [optimizers.RULES[optimizers.rule_key(hp["optimizer"], form)]]
+    clip = hp["clip"]
+    if clip > 0:
         g = np.asarray(bt.grad, np.float64)
         norm = Calc("|g| =", fn("sqrt", numbers(g * g)), bt.clip_norm)
-        clipped = f": clipped, g <- g {p.clip:g}/|g|" if bt.clip_norm > p.clip else f" <= clip = {p.clip:g}: as it is"
+        clipped = f": clipped, g <- g {clip:g}/|g|" if bt.clip_norm > clip else f" <= clip = {clip:g}: as it is"
         out.append(Line(norm, clipped))
     if m.before is None:
         return tuple(out)
     i = m.lay.offsets()["W" if m.lay.cell != "mingru" else "U"][0]
     th, mm, aa = m.before
     name = "W_1,1" if m.lay.cell != "mingru" else "U_1,1"
-    lines = optimizers.update_lines(p.optimizer, p.momentum_form == "convex", (th[i], mm[i], aa[i]),
-                                    (m.theta[i], m.m[i], m.a[i]), float(m.applied[i]), m.updates, p.lr, p.momentum,
-                                    p.beta2, p.delta)
+    lines = optimizers.update_lines(hp["optimizer"], hp["convex"], (th[i], mm[i], aa[i]), (m.theta[i], m.m[i], m.a[i]),
+                                    float(m.applied[i]), m.updates, hp["lr"], hp["beta1"], hp["beta2"], hp["delta"])
     out.append(f"{name}: g = {float(m.applied[i]):.4g}")
     return (*out, *lines)
 

@@ -21,6 +21,34 @@ RECURRENT = {"rnn": "W", "lstm": "W_f", "gru": "W_r", "mingru": "W"}
 """The recurrent block whose spectral radius the inspector shows (minGRU has none: 0)."""
 
 
+RADIUS_MAX_H = 256
+"""Above this many hidden units the inspector leaves out the recurrent block's radius and norm (eigvals of a
+1,024 x 1,024 matrix take seconds, and a single step runs on the UI thread)."""
+
+
+def _radius(m: Any, bt: Any) -> tuple[float, float]:
+    """(spectral radius, 2-norm) of the recurrent block the batch ran with, computed once per batch; NaN for
+    minGRU (no W) and for large H."""
+    if "radius" not in bt.__dict__:
+        W = m.lay.views(bt.theta)["W"][:m.lay.H]
+        if not W.size or m.lay.H > RADIUS_MAX_H:
+            bt.radius = (float("nan"), float("nan"))
+        else:
+            bt.radius = (float(np.abs(np.linalg.eigvals(W)).max()), float(np.linalg.norm(W, 2)))
+    return bt.radius
+
+
+def _batch_row(m: Any, bt: Any) -> tuple[str, str, str]:
+    """Which sequences the screen shows: the batch in flight, the batch just finished, or all of them."""
+    B = bt.xs.shape[1]
+    if bt is m.evaluated:
+        return ("showing", f"all {B}", f"sequences of {m.T} (no batch yet)")
+    if m.bt is None:
+        done = m.batch_index if m.batch_index else m.n_batches
+        return ("batch", f"{done}/{m.n_batches} done", f"{B} sequences of {m.T}")
+    return ("batch", f"{m.batch_index + 1}/{m.n_batches}", f"{B} sequences of {m.T}")
+
+
 def _reached(m: Any) -> tuple[int, int]:
     """(forward steps complete or begun, first backward step begun) of the batch in flight: all of it between
     batches."""
@@ -31,14 +59,20 @@ def _reached(m: Any) -> tuple[int, int]:
     if m.phase == 1:
         return m.T, m.T
     if m.phase == 2:
-        return m.T, m.t + (1 if m.op > 0 else 0)
+        return m.T, m.t + (0 if m.op > 0 else 1)
     return m.T, 0
 
 
-def sequence_arrays(m: Any, bt: Any, b: int) -> dict[str, np.ndarray]:
+def sequence_arrays(m: Any, bt: Any, b: int, complete: bool = False) -> dict[str, np.ndarray]:
     """Sequence b of a batch: x, y, target (T, .), h (T, H) = h_1..h_T, c (LSTM), gate_<name> (T, H),
-    dh (T, H), dh_norm (T,) = |dE/dh_t|; NaN where the passes have not reached yet."""
-    fwd, back = _reached(m) if bt is m.bt or (bt is m.last and m.bt is None) else (m.T, m.T)
+    dh (T, H), dh_norm (T,) = |dE/dh_t|; NaN where the passes have not reached yet (complete: both passes
+    ran over the whole batch)."""
+    if complete:
+        fwd, back = m.T, 0
+    elif bt is m.bt or (bt is m.last and m.bt is None):
+        fwd, back = _reached(m)
+    else:
+        fwd, back = m.T, m.T
     T = m.T
     f64 = lambda a: np.array(a, np.float64)  # noqa: E731
     mask_f = np.arange(T) < fwd
@@ -70,7 +104,7 @@ def sequence_arrays(m: Any, bt: Any, b: int) -> dict[str, np.ndarray]:
 
 
 def _short(v: np.ndarray, n: int = 4) -> str:
-    shown = ", ".join(f"{x:.3g}" for x in v[:n])
+    shown = ", ".join(f"{x:.3g}" if np.isfinite(x) else "·" for x in v[:n])
     return f"({shown}{', ...' if len(v) > n else ''})"
 
 
@@ -118,27 +152,23 @@ def frame_of(m: Any) -> Frame:
     p = m.params
     bt = m.shown()
     seq = sequence_arrays(m, bt, 0)
-    E = bt.E if bt is not None else float("nan")
-    theta_W = m.tensors()["W"]
-    rho = float(np.abs(np.linalg.eigvals(theta_W[:m.lay.H])).max()) if theta_W.size else 0.0
-    norm2 = float(np.linalg.norm(theta_W[:m.lay.H], 2)) if theta_W.size else 0.0
+    E = bt.E
+    rho, norm2 = _radius(m, bt)
     last_loss = m.loss_hist[-1]
-    rows = [("epoch", f"{m.epoch}", f"of {p.epochs}"),
-            ("batch", f"{m.batch_index + 1}/{m.n_batches}", f"{bt.xs.shape[1]} sequences of {m.T}"),
-            ("phase", _phase(m), _op_name(m)),
-            ("E batch", f"{E:.6g}" if np.isfinite(E) else "·", "(1/B) sum alpha_t C" if np.isfinite(E)
-             else "after the forward pass"),
-            ("E all", f"{last_loss:.6g}", "after the last epoch"),
-            ("params", f"{m.lay.cell_count():,}", count_note(m.lay))]
-    if theta_W.size:
+    rows = [("epoch", f"{m.epoch}", f"of {p.epochs}"), _batch_row(m, bt), ("phase", _phase(m), _op_name(m))]
+    if bt is not m.evaluated:
+        rows.append(("E batch", f"{E:.6g}" if np.isfinite(E) else "·", "(1/B) sum alpha_t C" if np.isfinite(E)
+                     else "after the forward pass"))
+    rows += [("E all", f"{last_loss:.6g}", "every sequence"),
+             ("params", f"{m.lay.cell_count():,}", count_note(m.lay))]
+    if np.isfinite(rho):
         rows.append((f"rho({RECURRENT[p.cell]})", f"{rho:.4g}", f"|{RECURRENT[p.cell]}|_2 = {norm2:.4g}"))
     if m.acc_hist:
-        rows.append(("accuracy", f"{100 * m.acc_hist[-1]:.1f} %", "steps with a target"))
+        rows.append(("acc", f"{100 * m.acc_hist[-1]:.1f} %", "steps with a target"))
     if np.isfinite(bt.clip_norm):
         rows.append(("|g|", f"{bt.clip_norm:.4g}", f"clipped to {p.clip:g}" if 0 < p.clip < bt.clip_norm else ""))
-    t = min(m.t, m.T - 1)
-    if m.bt is not None and PHASES[m.phase] in ("forward", "backward"):
-        step = t if PHASES[m.phase] == "backward" or m.op else max(t - 1, 0)
+    step = _current(m)
+    if step is not None:
         rows.append((f"h_{step + 1}", _short(seq["h"][step]), ""))
         for name in GATES[p.cell]:
             if p.cell != "rnn":
@@ -151,8 +181,8 @@ def frame_of(m: Any) -> Frame:
         "H": m.lay.H, "X": m.lay.X, "Y": m.lay.Y, "T": m.T, "B": bt.xs.shape[1], "phase": _phase(m), "t": m.t, "step_t": _current(m), "op": _op_name(m), "epoch": m.epoch, "batch": m.batch_index,
         "n_batches": m.n_batches, "loss": np.array(m.loss_hist), "batch_loss": np.array(m.batch_hist),
         "accuracy": np.array(m.acc_hist), "rho": rho, "norm2": norm2, "count": count_text(m.lay),
-        "weights": {k: v.copy() for k, v in m.tensors().items() if v.size}, "truncate": p.truncate,
-        "clip": p.clip, "clip_norm": bt.clip_norm, "E": E}
+        "weights": {k: v.copy() for k, v in m.tensors().items() if v.size}, "truncate": bt.truncate,
+        "clip": m.hyper.get("clip", p.clip), "clip_norm": bt.clip_norm, "E": E}
     if p.cell == "mingru":
         data["scan"] = _scan_data(m, bt)
     return Frame(t=float(m.epoch), step=m.ops_done, stage=m.said, values=tuple(rows), data=data,
@@ -165,7 +195,7 @@ def _scan_data(m: Any, bt: Any) -> dict[str, Any]:
 
     H, T = m.lay.H, m.T
     fresh = m._batch(bt.rows[:1], backward=False)
-    m._forward(fresh, 0, T, m.theta)
+    m._forward(fresh, 0, T, bt.theta)
     z, n = fresh.gates[:, :, :H], fresh.gates[:, :, H:]
     rounds = int(np.ceil(np.log2(T))) if T > 1 else 0
     levels = np.zeros((rounds + 1, T, 1, H))

@@ -118,7 +118,7 @@ class RNNParams(ParamsBase):
             out.add("memory_w")
         if self.task not in ("even_numbers", "powers_of_two"):
             out.add("scale")
-        if self.task == "hello":
+        if self.task in ("hello", "file"):
             out.add("n_sequences")
         if self.optimizer not in ("momentum", "nesterov", "adam"):
             out.add("momentum")
@@ -146,5 +146,8 @@ class RNNParams(ParamsBase):
         if self.task in CLASS_TASKS and self.output not in ("auto", "softmax"):
             raise ParamError("output", f"auto or softmax for task {self.task} (its targets are classes)",
                              f'"{self.output}"')
+        if self.task == "long_lag" and self.loss_at == "last" and self.lag != self.seq_len - 1:
+            raise ParamError("loss_at", f"task for long_lag unless lag = seq_len - 1 (its only target is at step "
+                             f"{self.lag}, the last step has none)", '"last"')
         if self.task == "adding" and self.seq_len < 2:
             raise ParamError("seq_len", "at least 2 for task adding (two marked positions)", str(self.seq_len))

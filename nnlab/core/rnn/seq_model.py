@@ -61,6 +61,10 @@ class Batch:
         self.E = float("nan")
         self.clip_norm = float("nan")
         """|g| before clipping (NaN until the update)."""
+        self.theta: np.ndarray | None = None
+        """The weights the batch's passes ran with (set by the model)."""
+        self.truncate = 0
+        """The truncation its backward pass used."""
 
     def copy(self) -> "Batch":
         new = object.__new__(Batch)
@@ -107,6 +111,8 @@ class RNNModel:
         """theta, m, a before the last update (for the equation pane)."""
         self.applied: np.ndarray | None = None
         """The gradient the last update applied (after clipping)."""
+        self.hyper: dict[str, Any] = {}
+        """The optimiser's settings and the clip of the last update (a live knob may change them since)."""
         self._blowup = ""
         self._evaluate()
 
@@ -150,7 +156,10 @@ class RNNModel:
         """The sequences `rows` as a batch (backward = False: no room for the backward pass)."""
         d = self.data
         tm = lambda a: np.ascontiguousarray(np.swapaxes(a[rows], 0, 1))  # noqa: E731
-        return Batch(self.lay, tm(d.x), tm(d.target), tm(d.alpha), rows, dtype, backward)
+        bt = Batch(self.lay, tm(d.x), tm(d.target), tm(d.alpha), rows, dtype, backward)
+        bt.theta = self.theta.copy()
+        bt.truncate = self.params.truncate
+        return bt
 
     def _next_rows(self) -> np.ndarray:
         if self.order is None:
@@ -180,6 +189,7 @@ class RNNModel:
         g = self.lay.views(bt.grad)
         gbhn = g["b_hn"] if g["b_hn"].size else np.zeros(self.lay.H, bt.grad.dtype)
         p = self.params
+        bt.truncate = p.truncate
         K.backward(K.CELLS.index(p.cell), self.lay.reset_after, K.ACTIVATIONS.index(p.activation), p.truncate, t1,
                    t0, bt.xs, bt.hs, bt.cs, bt.pre, bt.gates, bt.aux, bt.dzo, w["Wh"], w["V"], bt.dh_next,
                    bt.dc_next, bt.dhs, bt.dcs, bt.da, g["W"], g["U"], g["b"], gbhn, g["V"], g["c"])
@@ -191,6 +201,8 @@ class RNNModel:
         if p.clip > 0 and bt.clip_norm > p.clip:
             g *= p.clip / bt.clip_norm
         self.before = (self.theta.copy(), self.m.copy(), self.a.copy())
+        self.hyper = {"optimizer": p.optimizer, "convex": p.momentum_form == "convex", "lr": p.lr,
+                      "beta1": p.momentum, "beta2": p.beta2, "delta": p.delta, "clip": p.clip}
         self.updates += 1
         optimizers.update(p.optimizer, p.momentum_form == "convex", self.theta, g, self.m, self.a, self.updates,
                           p.lr, p.momentum, p.beta2, p.delta)
@@ -286,6 +298,8 @@ class RNNModel:
         start = self.epoch
         while self.bt is not None:
             self._op()
+        if self.epoch != start:
+            return
         dtype = np.float32 if self.params.precision == "float32" else np.float64
         fast_epoch.train_all_but_last(self, dtype)
         while self.epoch == start and not self._blowup:
@@ -304,8 +318,8 @@ class RNNModel:
 
     def _sound(self) -> bool:
         bt = self.bt if self.bt is not None else self.last
-        E = bt.E if bt is not None else 0.0
-        return bool(np.isfinite(self.theta).all() and (np.isnan(E) or np.isfinite(E)) and np.isfinite(self.loss_hist[-1])
+        loss_ok = bt is None or np.isfinite(bt.E) or bool(np.isnan(bt.losses).all())
+        return bool(np.isfinite(self.theta).all() and loss_ok and np.isfinite(self.loss_hist[-1])
                     and (bt is None or (np.isfinite(bt.hs).all() and np.isfinite(bt.grad).all())))
 
     def _guard(self, good: dict[str, Any]) -> None:
@@ -366,7 +380,7 @@ class RNNModel:
     # -- state ------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         keys = ("updates", "epoch", "batch_index", "phase", "t", "op", "ops_done", "said", "_blowup", "evaluated",
-                "applied")
+                "applied", "hyper")
         s = {k: getattr(self, k) for k in keys}
         s.update(theta=self.theta.copy(), m=self.m.copy(), a=self.a.copy(), rng=snapshot_rng(self.rng),
                  order=None if self.order is None else self.order.copy(),
@@ -413,7 +427,11 @@ class RNNModel:
         out: dict[str, np.ndarray] = {"loss": np.array(self.loss_hist), "batch_loss": np.array(self.batch_hist)}
         if self.acc_hist:
             out["accuracy"] = np.array(self.acc_hist)
-        out.update(sequence_arrays(self, self.shown(), 0))
+        last = self._batch(np.array([self.data.n - 1]))
+        self._forward(last, 0, self.T, self.theta)
+        self._loss(last)
+        self._backward(last, self.T, 0, self.theta)
+        out.update(sequence_arrays(self, last, 0, complete=True))
         for name, v in self.tensors().items():
             if v.size:
                 out["c_out" if name == "c" else name] = v.copy()

@@ -194,6 +194,7 @@ def _from_file(p: RNNParams) -> SeqData:
         raise DataError(where, "x with at least one sequence of at least one step", f"shape {x.shape}")
     if len(x) > MAX_SEQUENCES:
         raise DataError(where, f"at most {MAX_SEQUENCES:,} sequences", f"{len(x):,}")
+    _fits(where, x.shape[0], x.shape[1], x.shape[2])
     x = x.astype(np.float64)
     if not np.isfinite(x).all():
         raise DataError(where, "finite numbers in x", "nan or inf")
@@ -224,6 +225,17 @@ def _from_file(p: RNNParams) -> SeqData:
     return _seq(x, t, alpha, about=f"{len(x)} sequences from {path.name}")
 
 
+def _fits(where: str, n: int, steps: int, width: int) -> None:
+    """Refuse, before allocating, windows whose copies (inputs, targets, a batch) would not fit in memory."""
+    from nnlab.core.memory import MB, limit
+
+    cap, source = limit()
+    need = 4 * n * steps * width * 8
+    if cap is not None and need > cap:
+        raise DataError(where, f"sequences that fit in memory ({cap // MB:,} MB, {source})",
+                        f"{n:,} windows of {steps:,} steps x {width} columns ({need // MB:,} MB); lower seq_len")
+
+
 def _from_csv(where: str, raw: bytes, T: int) -> SeqData:
     rows: list[list[float]] = []
     for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
@@ -246,5 +258,6 @@ def _from_csv(where: str, raw: bytes, T: int) -> SeqData:
     if not np.isfinite(series).all():
         raise DataError(where, "finite numbers", "nan or inf")
     n = min(len(series) - T, MAX_SEQUENCES)
+    _fits(where, n, T + 1, series.shape[1])
     win = series[np.arange(n)[:, None] + np.arange(T + 1)]
     return _seq(win[:, :-1], win[:, 1:], about=f"{n} windows of {T} rows of {Path(where).name}; predict the next row")
