@@ -24,6 +24,7 @@ from nnlab.core.backprop import optimizers
 from nnlab.core.lab import Frame, restore_rng, snapshot_rng
 from nnlab.core.rnn import fast_epoch
 from nnlab.core.rnn import kernels as K
+from nnlab.core.rnn.batch import Batch
 from nnlab.core.rnn.network import Layout, init_params, output_code, output_delta, step_losses
 from nnlab.core.rnn.params import RNNParams
 from nnlab.core.rnn.tasks import SeqData, make_task
@@ -35,42 +36,6 @@ BACKWARD_OPS = {"rnn": ("dy", "dh", "ds"), "lstm": ("dy", "dh", "dc", "da", "dh_
                 "gru": ("dy", "dh", "da", "dh_prev"), "mingru": ("dy", "dh", "da", "dh_prev")}
 """Operations of one backward time step."""
 PHASES = ("forward", "loss", "backward", "update")
-
-
-class Batch:
-    """The arrays of one batch in flight: inputs, targets, every state, gate and delta, the gradient."""
-
-    def __init__(self, lay: Layout, xs: np.ndarray, target: np.ndarray, alpha: np.ndarray, rows: np.ndarray,
-                 dtype: type = np.float64, backward: bool = True) -> None:
-        T, B, _ = xs.shape
-        H, GH, Y = lay.H, lay.G * lay.H, lay.Y
-        z = lambda *s: np.zeros(s, dtype)  # noqa: E731
-        self.rows = rows
-        self.xs, self.target, self.alpha = xs.astype(dtype), target, alpha
-        self.hs, self.cs = z(T + 1, B, H), z(T + 1, B, H)
-        Tb = T if backward else 0
-        self.pre, self.gates, self.da = z(T, B, GH), z(T, B, GH), z(Tb, B, GH)
-        self.aux, self.dhs, self.dcs = z(T, B, H), z(Tb, B, H), z(Tb, B, H)
-        self.zo, self.ys = z(T, B, Y), z(T, B, Y)
-        self.dzo = z(T, B, Y)
-        self.dh_next, self.dc_next = z(B, H), z(B, H)
-        self.carried_h, self.carried_c = z(B, H), z(B, H)
-        """dh_next and dc_next as the last backward step received them (for the equation pane)."""
-        self.grad = np.zeros(lay.size, dtype)
-        self.losses = np.full((T, B), np.nan)
-        self.E = float("nan")
-        self.clip_norm = float("nan")
-        """|g| before clipping (NaN until the update)."""
-        self.theta: np.ndarray | None = None
-        """The weights the batch's passes ran with (set by the model)."""
-        self.truncate = 0
-        """The truncation its backward pass used."""
-
-    def copy(self) -> "Batch":
-        new = object.__new__(Batch)
-        for k, v in self.__dict__.items():
-            setattr(new, k, v.copy() if isinstance(v, np.ndarray) else v)
-        return new
 
 
 class RNNModel:

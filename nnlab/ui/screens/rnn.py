@@ -44,7 +44,7 @@ z; the cheat sheet writes g = 1 - z (disagreement X25).
 (the notes, the cheat sheet); reset_after `h~_t = tanh(U_n x_t + b_n + r_t (W_n h_(t-1) + b_hn))`
 (PyTorch, Cho et al. v1).
 
-*minGRU* (lecture 25; Feng et al. 2024 and the cheat sheet): gates from x only, and z ~ 1 takes the
+*minGRU* (the cheat sheet, section 14.4; Feng et al. 2024): gates from x only, and z ~ 1 takes the
 new state:
 
     z_t = logistic(U_z x_t + b_z)      h~_t = U_h x_t + b_h      h_t = (1 - z_t) h_(t-1) + z_t h~_t
