@@ -141,8 +141,10 @@ def _loss_delta(loss: int, out: int, u: np.ndarray, y: np.ndarray, t: np.ndarray
 
 
 @njit
-def _update(opt: int, convex: bool, theta: np.ndarray, g: np.ndarray, m: np.ndarray, a: np.ndarray, t: int,
-            lr: float, b1: float, b2: float, delta: float) -> None:
+def optimiser_step(opt: int, convex: bool, theta: np.ndarray, g: np.ndarray, m: np.ndarray, a: np.ndarray, t: int,
+                   lr: float, b1: float, b2: float, delta: float) -> None:
+    """`optimizers.update` entry by entry inside a kernel (opt: index in OPTIMIZERS; t counts updates from 1);
+    the RNN lab's fused epoch calls it too."""
     c1 = 1.0 - b1 ** t
     c2 = 1.0 - b2 ** t
     for i in range(theta.size):
@@ -280,7 +282,7 @@ def train_batches(theta: np.ndarray, grad: np.ndarray, m: np.ndarray, a: np.ndar
                         else:
                             dp[i, j] *= _slope(hidden, up[i, j], hp[i, j])
         t += 1
-        _update(opt, convex, theta, grad, m, a, t, lr, b1, b2, delta)
+        optimiser_step(opt, convex, theta, grad, m, a, t, lr, b1, b2, delta)
     return t
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from nnlab.core.backprop import optimizers
 from nnlab.core.equation import Calc, EquationLine, Expr, Line, Num, fn
 from nnlab.core.equation_terms import dot, numbers, plus, total
+from nnlab.core.rnn.params import OUTPUTS
 
 FORWARD_RULES = {
     "rnn": {"s": "s_t = U x_t + W h_(t-1) + b", "h": "h_t = sigma(s_t)"},
@@ -129,7 +130,7 @@ def _output_lines(m: Any, bt: Any, t: int) -> tuple[EquationLine, ...]:
     v = m.lay.views(bt.theta)
     h = np.asarray(bt.hs[t + 1, 0], np.float64)
     zo = np.asarray(bt.zo[t, 0], np.float64)
-    out = ("identity", "logistic", "tanh", "softmax")[m.out]
+    out = OUTPUTS[m.out]
     z1 = Calc(f"zo_{t + 1},1 =", plus(dot(v["V"][0], h), float(v["c"][0])), float(zo[0]))
     y = float(bt.ys[t, 0, 0])
     if out == "softmax":
@@ -159,7 +160,7 @@ def _backward_lines(m: Any, bt: Any, t: int, op: str) -> tuple[EquationLine, ...
     x = t + 1
     cut = bt.truncate > 0 and t % bt.truncate == 0
     if op == "dy":
-        out = ("identity", "logistic", "tanh", "softmax")[m.out]
+        out = OUTPUTS[m.out]
         y, tg, a, B = f(bt.ys[t, 0, 0]), f(bt.target[t, 0, 0]), f(bt.alpha[t, 0]), bt.xs.shape[1]
         d = Num(y) - Num(tg)
         g = d if out == "softmax" else 2 * d

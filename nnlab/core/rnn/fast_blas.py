@@ -9,7 +9,7 @@ One batch of B sequences (time-major, rows b), in the precision dt of the buffer
                       (`fast_steps`), dh_next = da_t W (BLAS; 0 where truncation cuts at t)
     gradients         gW = sum_t da_t^T h_{t-1},  [gU gb] = sum_t da_t^T [x_t 1],
                       gV = sum_t dzo_t^T h_t,  gc = sum_t dzo_t        (one product each over T B rows)
-    update            g <- g clip/|g| when |g| > clip, then the backprop lab's `optimizers.update`
+    update            g <- g clip/|g| when |g| > clip, then the backprop lab's optimiser (`RNNModel.apply_gradient`)
 
 With parts > 1 the rows are cut into that many slices, each run in its own thread (the numba kernels
 release the GIL, and so does numpy's matmul); the slices' gradients are added before the update. The
@@ -23,12 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from nnlab.core.backprop import optimizers
 from nnlab.core.rnn.fast_steps import lstm_backward, lstm_forward, output_loss, rnn_backward, rnn_forward
+from nnlab.core.rnn.params import ACTIVATIONS
 
 __all__ = ["Part", "Weights", "train_batch"]
 
-ACTS = ("tanh", "logistic", "relu", "identity")
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -140,7 +139,7 @@ def train_batch(model, parts: list[Part], rows: np.ndarray, dt: type) -> bool:
     update; False (and nothing changed) when E is not finite."""
     global _pool
     p = model.params
-    act, B = ACTS.index(p.activation), len(rows)
+    act, B = ACTIVATIONS.index(p.activation), len(rows)
     w = Weights(model, dt)
     lo = 0
     for part in parts:
@@ -160,11 +159,6 @@ def train_batch(model, parts: list[Part], rows: np.ndarray, dt: type) -> bool:
     g = parts[0].grad.astype(np.float64)
     for part in parts[1:]:
         g += part.grad
-    norm = float(np.sqrt((g * g).sum()))
-    if p.clip > 0 and norm > p.clip:
-        g *= p.clip / norm
-    model.updates += 1
-    optimizers.update(p.optimizer, p.momentum_form == "convex", model.theta, g, model.m, model.a, model.updates,
-                      p.lr, p.momentum, p.beta2, p.delta)
+    model.apply_gradient(g)
     model.batch_hist.append(E)
     return True

@@ -26,7 +26,8 @@ import numpy as np
 
 from nnlab.core.backprop.params import OPTIMIZERS
 from nnlab.core.rnn import fast_blas, fast_loops
-from nnlab.core.rnn.fast_blas import ACTS, Part
+from nnlab.core.rnn.fast_blas import Part
+from nnlab.core.rnn.params import ACTIVATIONS
 
 __all__ = ["BLAS_FROM", "FAST_CELLS", "PARTS", "covers", "train_all_but_last", "warmup"]
 
@@ -70,7 +71,7 @@ def train_all_but_last(model, dt: type) -> None:
     d = model.data
     Es = np.empty(stop - first)
     done = fast_loops.run_batches(
-        ("rnn", "lstm").index(p.cell), ACTS.index(p.activation), model.out, p.truncate, p.clip,
+        ("rnn", "lstm").index(p.cell), ACTIVATIONS.index(p.activation), model.out, p.truncate, p.clip,
         OPTIMIZERS.index(p.optimizer), p.momentum_form == "convex", p.lr, p.momentum, p.beta2, p.delta,
         model.updates, model.theta, model.m, model.a, d.x, d.target, d.alpha, model.order.astype(np.int64), B, first,
         stop, np.array([lay.G * lay.H, lay.H, lay.X, lay.Y]), np.zeros(1, dt), Es)

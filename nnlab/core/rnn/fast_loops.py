@@ -13,7 +13,7 @@ The same numbers as `kernels.forward` / `kernels.backward` plus `seq_model.RNNMo
     gradients  after the time loop, over all T B rows:
                gW = sum_t da_t^T h_{t-1},  gU = sum_t da_t^T x_t,  gb = sum_t da_t,
                gV = sum_t dzo_t^T h_t,     gc = sum_t dzo_t
-    update     g <- g clip/|g| when |g| > clip; the backprop lab's optimiser (`_optimise` repeats its rules)
+    update     g <- g clip/|g| when |g| > clip; the backprop lab's optimiser (`optimiser_step`)
 
 The logistic and tanh are `fast_math`'s float64 versions in both precisions.
 """
@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnlab.core._jit import njit
+from nnlab.core.backprop.kernels import optimiser_step
 from nnlab.core.rnn.fast_math import logistic64, tanh64
 
 __all__ = ["fwd_bwd", "run_batches", "warmup"]
@@ -201,43 +202,6 @@ def _weight_grads(xs: np.ndarray, hs: np.ndarray, da: np.ndarray, dzo: np.ndarra
 
 
 @njit
-def _optimise(opt: int, convex: bool, theta: np.ndarray, g: np.ndarray, m: np.ndarray, a: np.ndarray, t: int,
-              lr: float, beta1: float, beta2: float, delta: float) -> None:
-    """`optimizers.update`, entry by entry (opt: index in OPTIMIZERS)."""
-    c1 = 1.0 - beta1 ** t
-    c2 = 1.0 - beta2 ** t
-    for p in range(theta.shape[0]):
-        gp = g[p]
-        if opt == 0:
-            theta[p] -= lr * gp
-        elif opt == 1:
-            if convex:
-                m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-                theta[p] -= lr * m[p]
-            else:
-                m[p] = beta1 * m[p] - lr * gp
-                theta[p] += m[p]
-        elif opt == 2:
-            if convex:
-                m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-                theta[p] -= lr * (beta1 * m[p] + (1.0 - beta1) * gp)
-            else:
-                old = m[p]
-                m[p] = beta1 * m[p] - lr * gp
-                theta[p] += m[p] + beta1 * (m[p] - old)
-        elif opt == 3:
-            a[p] += gp * gp
-            theta[p] -= lr * gp / (np.sqrt(a[p]) + delta)
-        elif opt == 4:
-            a[p] = beta2 * a[p] + (1.0 - beta2) * gp * gp
-            theta[p] -= lr * gp / (np.sqrt(a[p]) + delta)
-        else:
-            m[p] = beta1 * m[p] + (1.0 - beta1) * gp
-            a[p] = beta2 * a[p] + (1.0 - beta2) * gp * gp
-            theta[p] -= lr * (m[p] / c1) / (np.sqrt(a[p] / c2) + delta)
-
-
-@njit
 def run_batches(cell: int, act: int, out: int, trunc: int, clip: float, opt: int, convex: bool, lr: float,
                 beta1: float, beta2: float, delta: float, updates: int, theta: np.ndarray, m: np.ndarray,
                 a: np.ndarray, x: np.ndarray, target: np.ndarray, alpha: np.ndarray, order: np.ndarray, Bs: int,
@@ -300,7 +264,7 @@ def run_batches(cell: int, act: int, out: int, trunc: int, clip: float, opt: int
         norm = np.sqrt((g * g).sum())
         if clip > 0 and norm > clip:
             g *= clip / norm
-        _optimise(opt, convex, theta, g, m, a, updates + i - first + 1, lr, beta1, beta2, delta)
+        optimiser_step(opt, convex, theta, g, m, a, updates + i - first + 1, lr, beta1, beta2, delta)
     return stop - first
 
 

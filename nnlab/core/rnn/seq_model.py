@@ -162,16 +162,23 @@ class RNNModel:
     def _update(self, bt: Batch) -> None:
         p = self.params
         g = bt.grad.astype(np.float64)
-        bt.clip_norm = float(np.sqrt((g * g).sum()))
-        if p.clip > 0 and bt.clip_norm > p.clip:
-            g *= p.clip / bt.clip_norm
         self.before = (self.theta.copy(), self.m.copy(), self.a.copy())
         self.hyper = {"optimizer": p.optimizer, "convex": p.momentum_form == "convex", "lr": p.lr,
                       "beta1": p.momentum, "beta2": p.beta2, "delta": p.delta, "clip": p.clip}
+        bt.clip_norm = self.apply_gradient(g)
+        self.applied = g
+
+    def apply_gradient(self, g: np.ndarray) -> float:
+        """Clip g in place (g <- g clip/|g| when |g| > clip > 0), then one step of the backprop lab's optimiser;
+        returns |g| before clipping."""
+        p = self.params
+        norm = float(np.sqrt((g * g).sum()))
+        if p.clip > 0 and norm > p.clip:
+            g *= p.clip / norm
         self.updates += 1
         optimizers.update(p.optimizer, p.momentum_form == "convex", self.theta, g, self.m, self.a, self.updates,
                           p.lr, p.momentum, p.beta2, p.delta)
-        self.applied = g
+        return norm
 
     def gradient(self, bt: Batch, flat: np.ndarray | None = None) -> np.ndarray:
         """dE/dtheta (flat, float64) of a batch's sequences at `flat` (default: the weights), by BPTT."""
