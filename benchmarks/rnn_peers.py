@@ -83,14 +83,20 @@ def nnlab_init(spec: RNNSpec, data_file: str) -> dict[str, np.ndarray]:
     return {k: v.copy() for k, v in nnlab_model(spec, data_file).tensors().items()}
 
 
-def nnlab_peer(spec: RNNSpec, data_file: str, precision: str, reference: bool = False) -> Peer:
-    """nnlab `_train_rest_of_epoch()` (one epoch of training, as `advance` runs it without the evaluation);
-    reference = True: with the fused path switched off (the lecture's kernels, batch by batch)."""
+def nnlab_peer(spec: RNNSpec, data_file: str, precision: str, reference: bool = False,
+               evaluate: bool = False) -> Peer:
+    """nnlab `_train_rest_of_epoch()`: one epoch of training; reference = True: with the fused path switched
+    off (the lecture's kernels, batch by batch). The epoch's end also evaluates the loss over every sequence
+    (`RNNModel._evaluate`, a float64 forward pass by the reference kernels, what `advance` shows as the
+    epoch's loss); like the PyTorch and numpy peers, which only train, the timed epoch leaves it out
+    (`_evaluate` replaced on the instance) unless evaluate = True."""
 
     def setup() -> Callable[[], dict[str, Any]]:
         from nnlab.core.rnn import fast_epoch
 
         m = nnlab_model(spec, data_file, precision)
+        if not evaluate:
+            m._evaluate = lambda: None
         real = fast_epoch.train_all_but_last
 
         def run() -> dict[str, Any]:
@@ -104,9 +110,13 @@ def nnlab_peer(spec: RNNSpec, data_file: str, precision: str, reference: bool = 
 
         return run
 
-    label = f"nnlab {'reference kernels' if reference else 'fused epoch'}, {precision}"
-    note = "batch by batch through kernels.forward/backward" if reference else "fast_epoch.py + last batch by reference"
-    return Peer(label, setup, "nnlab", f"{'ref' if reference else 'fast'}_{precision}", spec.n, note)
+    what = "reference kernels" if reference else "fused epoch"
+    label = f"nnlab {what}{' + evaluation' if evaluate else ''}, {precision}"
+    note = "batch by batch through kernels.forward/backward" if reference else "fast_epoch + last batch by reference"
+    if evaluate:
+        note += "; + the loss of all sequences (reference forward, float64)"
+    method = f"{'ref' if reference else 'fast'}{'_eval' if evaluate else ''}_{precision}"
+    return Peer(label, setup, "nnlab", method, spec.n, note)
 
 
 # -- PyTorch --------------------------------------------------------------------------------------------
@@ -252,6 +262,7 @@ def numpy_peer(spec: RNNSpec, x: np.ndarray, target: np.ndarray, init: dict[str,
 def peers(spec: RNNSpec, x: np.ndarray, target: np.ndarray, data_file: str) -> list[Peer]:
     init = nnlab_init(spec, data_file)
     out = [nnlab_peer(spec, data_file, "float64"), nnlab_peer(spec, data_file, "float32"),
+           nnlab_peer(spec, data_file, "float32", evaluate=True),
            nnlab_peer(spec, data_file, "float64", reference=True), nnlab_peer(spec, data_file, "float32", True)]
     for dt in ("float32", "float64"):
         out += [torch_peer(spec, x, target, init, dt, None), torch_peer(spec, x, target, init, dt, 1)]

@@ -101,7 +101,8 @@ class Part:
         np.matmul(self.dzo2, w.V, out=self.dhy2)
         self.dhn.fill(0)
         self.dcn.fill(0)
-        dhy, dhn, dcn, gates, cs, tc, da, pre = self.dhy, self.dhn, self.dcn, self.gates, self.cs, self.tc, self.da, self.pre
+        dhy, dhn, dcn, gates = self.dhy, self.dhn, self.dcn, self.gates
+        cs, tc, da, pre = self.cs, self.tc, self.da, self.pre
         da_at, W = self.da_at, w.W
         for t in range(self.T - 1, -1, -1):
             cut = trunc > 0 and t % trunc == 0

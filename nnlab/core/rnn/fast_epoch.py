@@ -34,9 +34,14 @@ __all__ = ["BLAS_FROM", "FAST_CELLS", "PARTS", "covers", "train_all_but_last", "
 FAST_CELLS = ("rnn", "lstm")
 """Cells with a fused path; the GRU and minGRU train through the reference kernels."""
 BLAS_FROM = 16384
-"""B G H H from which an epoch runs on BLAS (`fast_blas`); below it one numba call (`fast_loops`)."""
+"""B G H H from which an epoch runs on BLAS (`fast_blas`); below it one numba call (`fast_loops`). Measured
+float32, T = 20: the two paths tie at the RNN with H = 32, B = 16 (16,384); BLAS is 1.6x faster at the
+RNN with H = 64, B = 32 and 1.9x at the LSTM with H = 16, B = 32; the loops 1.8x at the LSTM with H = 16,
+B = 8 (8,192) and 18x at the course-size RNN (256)."""
 PARTS = 1
-"""Threads (slices of a batch) on the BLAS path."""
+"""Threads (slices of a batch) on the BLAS path. One: at the benchmark's LSTM, two threads each running
+half the rows reached 4k sequences/s against 11.5k for one (the per-step Python of both contends for the
+GIL); the second core is better used by OpenBLAS's own threads (8.5k with OPENBLAS_NUM_THREADS=1)."""
 
 
 def covers(cell: str) -> bool:
