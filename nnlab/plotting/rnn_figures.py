@@ -94,8 +94,8 @@ def _hide(a: np.ndarray, t: int) -> np.ndarray:
 
 def chain_panel(frame: Any) -> TextPanel:
     """The unrolled chain, one column per time step: x_t, y_t against the target (for classes the predicted
-    character against the target one), |dE/dh_t| and the first units of h_t (last, as the hidden view
-    shows them all); the step in force marked."""
+    character against the target one), |dE/dh_t|, the first units of h_t (the hidden view shows them all)
+    and the LSTM's c_t of unit 1; the step in force marked."""
     d = frame.data
     T, cur = d["T"], current_step(d)
     if cur is not None and d["phase"] == "forward" and d["op"] != "y":
@@ -132,6 +132,10 @@ def chain_panel(frame: Any) -> TextPanel:
     for k in range(min(d["H"], CHAIN_UNITS)):
         vals = [d["h"][t, k] for t in steps]
         rows.append(_cells(f"h_t[{k + 1}]", [f"{v:+.2f}" if np.isfinite(v) else "·" for v in vals],
+                           ["dim" if not np.isfinite(v) else "primary" if v >= 0 else "error" for v in vals], width))
+    if "c" in d:
+        vals = [d["c"][t, 0] for t in steps]
+        rows.append(_cells("c_t[1]", [f"{v:+.2f}" if np.isfinite(v) else "·" for v in vals],
                            ["dim" if not np.isfinite(v) else "primary" if v >= 0 else "error" for v in vals], width))
     notes = (f"from t = {steps[0] + 1} of {T}",) if T > len(steps) else ()
     return TextPanel(f"unrolled {d['cell']} chain (sequence 1)", tuple(rows),
