@@ -5,31 +5,86 @@ One batch of B sequences (time-major, rows b), in the precision dt of the buffer
     before the loop   pre = [X 1] [U^T; b] over all T B rows                 (one product)
     forward  t = 0..T-1   r = h_{t-1} W^T (BLAS), then `fast_steps` a_t = pre_t + r, the gates, c_t, h_t
     loss              zo = H V^T + c over all T B rows (one product), E and dzo (`fast_steps.output_loss`)
-    backward          dhy = dzo V over all rows (one product);  t = T-1..0: da_t from dh = dhy_t + dh_next
-                      (`fast_steps`), dh_next = da_t W (BLAS; 0 where truncation cuts at t)
+    backward          t = T-1..0: da_t from dh = dh_next + dzo_t V (`fast_steps`), dh_next = da_t W (BLAS;
+                      0 where truncation cuts at t)
     gradients         gW = sum_t da_t^T h_{t-1},  [gU gb] = sum_t da_t^T [x_t 1],
                       gV = sum_t dzo_t^T h_t,  gc = sum_t dzo_t        (one product each over T B rows)
     update            g <- g clip/|g| when |g| > clip, then the backprop lab's optimiser (`RNNModel.apply_gradient`)
 
 With parts > 1 the rows are cut into that many slices, each run in its own thread (the numba kernels
-release the GIL, and so does numpy's matmul); the slices' gradients are added before the update. The
+release the GIL, and so does numpy's matmul), OpenBLAS held to one thread meanwhile (`one_blas_thread`);
+the slices' gradients are added before the update. The
 buffers are allocated once per epoch (`Part`) and every per-step array is a view made up front, so a
 step costs one BLAS call and one numba call with few arguments.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 
 from nnlab.core.rnn.fast_steps import lstm_backward, lstm_forward, output_loss, rnn_backward, rnn_forward
 from nnlab.core.rnn.params import ACTIVATIONS
 
-__all__ = ["Part", "Weights", "train_batch"]
+__all__ = ["Part", "Weights", "blas_threads_control", "one_blas_thread", "train_batch"]
 
 
 _pool: ThreadPoolExecutor | None = None
+_control: tuple[Callable[[], int], Callable[[int], None]] | None | bool = False
+"""(get, set) of the thread count of the OpenBLAS numpy loaded; None when not found; False before looking."""
+
+
+def blas_threads_control() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+    """The OpenBLAS that numpy linked (found in /proc/self/maps) and its thread-count functions, under any of
+    the names numpy's wheels give them; None elsewhere (another BLAS, another system)."""
+    global _control
+    if _control is not False:
+        return _control
+    _control = None
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({ln.split()[-1] for ln in f if "openblas" in os.path.basename(ln.split()[-1]).lower()})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", "_64_", ""):
+                try:
+                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+                    put = getattr(lib, f"{prefix}_set_num_threads{suffix}")
+                except AttributeError:
+                    continue
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                _control = (get, put)
+                return _control
+    return None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """OpenBLAS on one thread inside the block (its idle workers spin, taking the core from our own second
+    thread), restored after."""
+    control = blas_threads_control()
+    if control is None:
+        yield
+        return
+    get, put = control
+    before = get()
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)
 
 
 class Weights:
@@ -64,13 +119,13 @@ class Part:
         self.xs[:, :, X] = 1
         self.hs, self.cs, self.tc = z(T + 1, B, H), z(T + 1, B, H), z(T, B, H)
         self.pre, self.gates, self.da = z(T, B, GH), z(T, B, GH), z(T, B, GH)
-        self.zo, self.ys, self.dzo, self.dhy = z(T, B, Y), z(T, B, Y), z(T, B, Y), z(T, B, H)
+        self.zo, self.ys, self.dzo = z(T, B, Y), z(T, B, Y), z(T, B, Y)
         self.r, self.dhn, self.dcn = z(B, GH), z(B, H), z(B, H)
         n = T * B
         self.xs2, self.pre2, self.da2 = self.xs.reshape(n, X + 1), self.pre.reshape(n, GH), self.da.reshape(n, GH)
         self.gUb = z(GH, X + 1)
         self.hp2, self.hn2 = self.hs[:T].reshape(n, H), self.hs[1:].reshape(n, H)
-        self.zo2, self.dzo2, self.dhy2 = self.zo.reshape(n, Y), self.dzo.reshape(n, Y), self.dhy.reshape(n, H)
+        self.zo2, self.dzo2 = self.zo.reshape(n, Y), self.dzo.reshape(n, Y)
         self.h_at, self.da_at = list(self.hs), list(self.da)
         self.grad = np.zeros(lay.size, dt)
         self.gv = lay.views(self.grad)
@@ -98,18 +153,17 @@ class Part:
 
     def backward(self, w: Weights, act: int, trunc: int) -> None:
         """BPTT and the gradients of these rows into self.grad."""
-        np.matmul(self.dzo2, w.V, out=self.dhy2)
         self.dhn.fill(0)
         self.dcn.fill(0)
-        dhy, dhn, dcn, gates = self.dhy, self.dhn, self.dcn, self.gates
+        dzo, V, dhn, dcn, gates = self.dzo, w.V, self.dhn, self.dcn, self.gates
         cs, tc, da, pre = self.cs, self.tc, self.da, self.pre
         da_at, W = self.da_at, w.W
         for t in range(self.T - 1, -1, -1):
             cut = trunc > 0 and t % trunc == 0
             if self.lstm:
-                lstm_backward(t, cut, dhy, dhn, dcn, gates, cs, tc, da)
+                lstm_backward(t, cut, dzo, V, dhn, dcn, gates, cs, tc, da)
             else:
-                rnn_backward(t, act, dhy, dhn, gates, pre, da)
+                rnn_backward(t, act, dzo, V, dhn, gates, pre, da)
             if t == 0:
                 break
             if cut:

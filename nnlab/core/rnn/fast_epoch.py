@@ -17,10 +17,14 @@ Two ways to run an epoch, chosen by the multiply-adds of one step's recurrent pr
            call, the optimiser included, so no Python runs between batches or steps;
     large  `fast_blas.train_batch`, batch by batch: the recurrent products on numpy's BLAS, one fused
            numba kernel per step for the gates (`fast_steps`), the input, output and weight-gradient
-           products over all T B rows at once; `PARTS` slices of the batch in as many threads.
+           products over all T B rows at once; `PARTS` slices of the batch in as many threads, OpenBLAS
+           on one thread meanwhile.
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
 
 import numpy as np
 
@@ -38,10 +42,11 @@ BLAS_FROM = 16384
 float32, T = 20: the two paths tie at the RNN with H = 32, B = 16 (16,384); BLAS is 1.6x faster at the
 RNN with H = 64, B = 32 and 1.9x at the LSTM with H = 16, B = 32; the loops 1.8x at the LSTM with H = 16,
 B = 8 (8,192) and 18x at the course-size RNN (256)."""
-PARTS = 1
-"""Threads (slices of a batch) on the BLAS path. One: at the benchmark's LSTM, two threads each running
-half the rows reached 4k sequences/s against 11.5k for one (the per-step Python of both contends for the
-GIL); the second core is better used by OpenBLAS's own threads (8.5k with OPENBLAS_NUM_THREADS=1)."""
+PARTS = max(1, min(2, os.cpu_count() or 1))
+"""Threads (slices of a batch) on the BLAS path, used when OpenBLAS's thread count can be set (else one).
+At the benchmark's LSTM, float32, on 2 cores: two slices with OpenBLAS on one thread 14.7-15.3k
+sequences/s; one slice with OpenBLAS's two threads 12.6k, with one 8.5k; two slices with OpenBLAS's two
+threads 7.5k (its idle workers spin on the core the second slice needs)."""
 
 
 def covers(cell: str) -> bool:
@@ -66,12 +71,14 @@ def train_all_but_last(model, dt: type) -> None:
     if stop <= first:
         return
     if B * lay.G * lay.H * lay.H >= BLAS_FROM:
-        parts = [Part(model, b, dt) for b in _parts(B, PARTS)]
-        for i in range(first, stop):
-            if not fast_blas.train_batch(model, parts, model.order[i * B:(i + 1) * B], dt):
-                return
-            model.batch_index += 1
-            model.ops_done += 1
+        n = PARTS if fast_blas.blas_threads_control() is not None else 1
+        parts = [Part(model, b, dt) for b in _parts(B, n)]
+        with fast_blas.one_blas_thread() if len(parts) > 1 else contextlib.nullcontext():
+            for i in range(first, stop):
+                if not fast_blas.train_batch(model, parts, model.order[i * B:(i + 1) * B], dt):
+                    return
+                model.batch_index += 1
+                model.ops_done += 1
         return
     d = model.data
     Es = np.empty(stop - first)
@@ -99,5 +106,6 @@ def warmup() -> None:
         S.lstm_forward(0, r, G4, hs, e(T + 1, B, H), e(T, B, H), e(T, B, 4 * H))
         S.rnn_forward(0, 0, e(B, H), e(T, B, H), hs, e(T, B, H))
         S.output_loss(0, 1, e(T, B, Y), e(Y), np.zeros((T, B, Y)), np.zeros((T, B)), e(T, B, Y), e(T, B, Y))
-        S.lstm_backward(0, False, e(T, B, H), e(B, H), e(B, H), G4, e(T + 1, B, H), e(T, B, H), e(T, B, 4 * H))
-        S.rnn_backward(0, 0, e(T, B, H), e(B, H), e(T, B, H), e(T, B, H), e(T, B, H))
+        S.lstm_backward(0, False, e(T, B, Y), e(Y, H), e(B, H), e(B, H), G4, e(T + 1, B, H), e(T, B, H),
+                        e(T, B, 4 * H))
+        S.rnn_backward(0, 0, e(T, B, Y), e(Y, H), e(B, H), e(T, B, H), e(T, B, H), e(T, B, H))

@@ -9,7 +9,7 @@ rest of one step for every row b of a batch, in the arrays' precision (`fast_mat
                     h_t = o tanh(c_t)
     loss      zo_t = h_t V^T + c (all t in one product), y_t = out(zo_t),
               E = (1/B) sum_t sum_b alpha_t C(y_t, t_t),  dzo_t = alpha_t dC/dzo / B
-    backward  dh = dzo_t V + dh_next   (dzo V for all t in one product, dh_next = da_{t+1} W by BLAS)
+    backward  dh = dh_next + dzo_t V   (dh_next = da_{t+1} W by BLAS)
               rnn:  da_t = sigma'(a_t) dh
               lstm: dc = dc_next + dh o (1 - tanh^2 c_t),  da_f = dc c_{t-1} f (1 - f),
                     da_i = dc g i (1 - i),  da_g = dc i (1 - g^2),  da_o = dh tanh(c_t) o (1 - o),
@@ -136,16 +136,19 @@ def output_loss(out: int, Bn: int, zo: np.ndarray, c: np.ndarray, tg: np.ndarray
 
 
 @njit(fastmath=FM, error_model="numpy")
-def lstm_backward(t: int, cut: bool, dhy: np.ndarray, dhn: np.ndarray, dcn: np.ndarray, gates: np.ndarray,
-                  cs: np.ndarray, tc: np.ndarray, da: np.ndarray) -> None:
-    """Step t: da[t] from dh = dhy[t] + dhn (left in dhn) and dcn; dcn <- dc f (0 when cut). Loops of at most
-    four arrays, as in `lstm_forward`."""
+def lstm_backward(t: int, cut: bool, dzo: np.ndarray, V: np.ndarray, dhn: np.ndarray, dcn: np.ndarray,
+                  gates: np.ndarray, cs: np.ndarray, tc: np.ndarray, da: np.ndarray) -> None:
+    """Step t: da[t] from dh = dhn + dzo[t] V (left in dhn) and dcn; dcn <- dc f (0 when cut). Loops of at
+    most four arrays, as in `lstm_forward`."""
     B, H = dhn.shape
+    Y = V.shape[0]
     for b in range(B):
-        g, d, dy, dh, dc, cp, tt = gates[t, b], da[t, b], dhy[t, b], dhn[b], dcn[b], cs[t, b], tc[t, b]
-        u = one(dy[0])
-        for k in range(H):
-            dh[k] += dy[k]
+        g, d, dh, dc, cp, tt = gates[t, b], da[t, b], dhn[b], dcn[b], cs[t, b], tc[t, b]
+        u = one(dh[0])
+        for q in range(Y):
+            e, v = dzo[t, b, q], V[q]
+            for k in range(H):
+                dh[k] += v[k] * e
         for k in range(H):
             dc[k] += dh[k] * g[3 * H + k] * (u - tt[k] * tt[k])
         for k in range(H):
@@ -163,22 +166,28 @@ def lstm_backward(t: int, cut: bool, dhy: np.ndarray, dhn: np.ndarray, dcn: np.n
 
 
 @njit(fastmath=FM, error_model="numpy")
-def rnn_backward(t: int, act: int, dhy: np.ndarray, dhn: np.ndarray, gates: np.ndarray, pre: np.ndarray,
-                 da: np.ndarray) -> None:
-    """Step t: da[t] = sigma'(a_t) (dhy[t] + dhn), the slope from h_t = gates[t] (from a_t for ReLU)."""
+def rnn_backward(t: int, act: int, dzo: np.ndarray, V: np.ndarray, dhn: np.ndarray, gates: np.ndarray,
+                 pre: np.ndarray, da: np.ndarray) -> None:
+    """Step t: da[t] = sigma'(a_t) dh, dh = dhn + dzo[t] V (left in dhn), the slope from h_t = gates[t] (from
+    a_t for ReLU)."""
     B, H = dhn.shape
+    Y = V.shape[0]
     for b in range(B):
-        y, d, dy, dn, a = gates[t, b], da[t, b], dhy[t, b], dhn[b], pre[t, b]
+        y, d, dh, a = gates[t, b], da[t, b], dhn[b], pre[t, b]
         u = one(y[0])
+        for q in range(Y):
+            e, v = dzo[t, b, q], V[q]
+            for k in range(H):
+                dh[k] += v[k] * e
         if act == 0:
             for k in range(H):
-                d[k] = (u - y[k] * y[k]) * (dy[k] + dn[k])
+                d[k] = (u - y[k] * y[k]) * dh[k]
         elif act == 1:
             for k in range(H):
-                d[k] = y[k] * (u - y[k]) * (dy[k] + dn[k])
+                d[k] = y[k] * (u - y[k]) * dh[k]
         elif act == 2:
             for k in range(H):
-                d[k] = (dy[k] + dn[k]) * (u if a[k] > 0 else u - u)
+                d[k] = dh[k] * (u if a[k] > 0 else u - u)
         else:
             for k in range(H):
-                d[k] = dy[k] + dn[k]
+                d[k] = dh[k]
