@@ -126,3 +126,24 @@ def test_float32_tanh_and_logistic_within_a_few_ulp() -> None:
     x64 = x[::37].astype(np.float64)
     assert np.abs(t - np.tanh(x64)).max() < 4e-7
     assert np.abs(s - 1.0 / (1.0 + np.exp(-x64))).max() < 4e-7
+
+
+@pytest.mark.parametrize("kw", [dict(cell="lstm", task="long_lag", lag=6, seq_len=8, n_sequences=700),
+                                dict(cell="rnn", task="sine", activation="relu", n_sequences=600),
+                                dict(cell="rnn", task="hello", seq_len=4, output="softmax")])
+def test_the_fused_evaluation_gives_the_kernels_loss_and_accuracy(kw) -> None:
+    """E over every sequence (lecture 21's loss, 1/N sum alpha C) and the accuracy after an epoch, fused (in
+    chunks of EVAL_ROWS) against the reference kernels' forward of all sequences at once."""
+    from nnlab.core.rnn import fast_epoch
+
+    m = RNNModel(RNNParams(**{"hidden": 4, "batch_size": 16, **kw}), 3)
+    m.advance(1)
+    E, acc = fast_epoch.evaluate(m)
+    bt = m._batch(np.arange(m.data.n), backward=False)
+    m._forward(bt, 0, m.T, m.theta)
+    m._loss(bt)
+    assert E == pytest.approx(bt.E, rel=1e-13)
+    assert m.loss_hist[-1] == E
+    if m.data.kind == "classes":
+        hit = bt.ys.argmax(axis=2) == bt.target.argmax(axis=2)
+        assert acc == hit[bt.alpha > 0].mean() == m.acc_hist[-1]
