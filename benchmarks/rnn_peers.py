@@ -114,7 +114,7 @@ def nnlab_peer(spec: RNNSpec, data_file: str, precision: str, reference: bool = 
     label = f"nnlab {what}{' + evaluation' if evaluate else ''}, {precision}"
     note = "batch by batch through kernels.forward/backward" if reference else "fast_epoch + last batch by reference"
     if evaluate:
-        note += "; + the loss of all sequences (reference forward, float64)"
+        note += "; + the loss of all sequences (fused forward, float64)"
     method = f"{'ref' if reference else 'fast'}{'_eval' if evaluate else ''}_{precision}"
     return Peer(label, setup, "nnlab", method, spec.n, note)
 
