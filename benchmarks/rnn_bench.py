@@ -25,8 +25,6 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
-
 import rnn_peers
 from harness import Timing, measure_all, result_name, run_header, speed_probe, table, verdict, write_results
 
