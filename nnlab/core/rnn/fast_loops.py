@@ -25,6 +25,7 @@ import numpy as np
 from nnlab.core._jit import njit
 from nnlab.core.backprop.kernels import optimiser_step
 from nnlab.core.rnn.fast_math import logistic64, tanh64
+from nnlab.core.rnn.fast_steps import output_loss
 
 __all__ = ["fwd_bwd", "run_batches", "warmup"]
 
@@ -44,7 +45,6 @@ def fwd_bwd(cell: int, act: int, out: int, trunc: int, Bn: int, xs: np.ndarray, 
     H = hs.shape[2]
     GH = bias.shape[0]
     Y = V.shape[0]
-    loss = 0.0
     for t in range(T):
         for b in range(B):
             row = pre[t, b]
@@ -85,47 +85,11 @@ def fwd_bwd(cell: int, act: int, out: int, trunc: int, Bn: int, xs: np.ndarray, 
                     tc[t, b, k] = tanh64(cs[t + 1, b, k])
                     hn[k] = g[3 * H + k] * tc[t, b, k]
             for q in range(Y):
-                acc = c[q]
+                acc = 0.0
                 for k in range(H):
                     acc += V[q, k] * hn[k]
                 zo[t, b, q] = acc
-            w = al[t, b] / Bn
-            if out == 3:
-                m = zo[t, b, 0]
-                for q in range(1, Y):
-                    m = max(m, zo[t, b, q])
-                s = 0.0
-                for q in range(Y):
-                    ys[t, b, q] = np.exp(zo[t, b, q] - m)
-                    s += ys[t, b, q]
-                for q in range(Y):
-                    ys[t, b, q] /= s
-                m64 = np.float64(zo[t, b, 0])
-                for q in range(1, Y):
-                    m64 = max(m64, np.float64(zo[t, b, q]))
-                s64 = 0.0
-                for q in range(Y):
-                    s64 += np.exp(np.float64(zo[t, b, q]) - m64)
-                lse = m64 + np.log(s64)
-                C = 0.0
-                for q in range(Y):
-                    C += tg[t, b, q] * (lse - np.float64(zo[t, b, q]))
-                    dzo[t, b, q] = (np.float64(ys[t, b, q]) - tg[t, b, q]) * w
-            else:
-                C = 0.0
-                for q in range(Y):
-                    z = zo[t, b, q]
-                    ys[t, b, q] = z if out == 0 else (logistic64(z) if out == 1 else tanh64(z))
-                    y = np.float64(ys[t, b, q])
-                    e = y - tg[t, b, q]
-                    C += e * e
-                    d = 2.0 * e
-                    if out == 1:
-                        d = d * y * (1.0 - y)
-                    elif out == 2:
-                        d = d * (1.0 - y * y)
-                    dzo[t, b, q] = d * w
-            loss += al[t, b] * C
+    loss = output_loss(out, Bn, zo, c, tg, al, ys, dzo)
     for b in range(B):
         for k in range(H):
             dh_next[b, k] = 0.0
