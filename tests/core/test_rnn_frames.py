@@ -86,3 +86,10 @@ def test_a_csv_too_big_for_memory_is_refused_before_its_windows(tmp_path, monkey
     monkeypatch.setenv("NNLAB_MEMORY_LIMIT_MB", "1")
     with pytest.raises(DataError, match="lower seq_len"):
         RNNModel(RNNParams(task="file", data_file=str(path), seq_len=200), 0)
+
+
+def test_starting_weights_that_overflow_are_named_as_the_cause():
+    m = model(cell="rnn", task="sine", activation="identity", init="orthogonal", rho=100.0, seq_len=200, hidden=4)
+    assert not np.isfinite(m.loss_hist[0])
+    m.step(2)
+    assert "starting weights" in m.blowup and "rho" in m.blowup and m.updates == 0

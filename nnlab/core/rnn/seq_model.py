@@ -79,7 +79,8 @@ class RNNModel:
         self.hyper: dict[str, Any] = {}
         """The optimiser's settings and the clip of the last update (a live knob may change them since)."""
         self._blowup = ""
-        self._evaluate()
+        with np.errstate(all="ignore"):
+            self._evaluate()
 
     # -- protocol ---------------------------------------------------------------------------------
     @property
@@ -307,6 +308,12 @@ class RNNModel:
             return
         self.restore(good)
         p = self.params
+        if not np.isfinite(self.loss_hist[0]):
+            self._blowup = ("the starting weights already give a NaN or infinite loss: the states overflow before "
+                            "any update; lower rho" + (" or use a bounded activation (tanh, logistic)"
+                                                       if p.activation in ("relu", "identity") else "")
+                            + ", or scale the data down")
+            return
         causes = [f"the learning rate lr = {p.lr:g} (try {p.lr / 10:g})"]
         if p.init == "orthogonal" and p.rho > 1:
             causes.append(f"the recurrent weights' radius rho = {p.rho:g} > 1")
