@@ -38,6 +38,20 @@ MLP_VIEWS = ("network", "curves", "boundary", "grads", "check")
 """What the upper plot shows."""
 
 
+def optimizer_unused(optimizer: str) -> set[str]:
+    """The optimiser knobs (momentum, momentum_form, beta2, delta) that `optimizer` does not read."""
+    out = set()
+    if optimizer not in ("momentum", "nesterov", "adam"):
+        out.add("momentum")
+    if optimizer not in ("momentum", "nesterov"):
+        out.add("momentum_form")
+    if optimizer not in ("rmsprop", "adam"):
+        out.add("beta2")
+    if optimizer in ("sgd", "momentum", "nesterov"):
+        out.add("delta")
+    return out
+
+
 def mode_knob(name: str) -> Any:
     """The `mode` field every backprop Params class starts with."""
     return knob(name, "mode: mlp (train a network), perceptron (the threshold unit), graph (autodiff of an "
@@ -110,14 +124,7 @@ class MLPParams(ParamsBase):
             out |= {"data_file", "labels_file"}
         if self.dataset in ("or", "and", "xor", "nand", "digits", "file"):
             out |= {"n_samples", "noise"}
-        if self.optimizer not in ("momentum", "nesterov", "adam"):
-            out.add("momentum")
-        if self.optimizer not in ("momentum", "nesterov"):
-            out.add("momentum_form")
-        if self.optimizer not in ("rmsprop", "adam"):
-            out.add("beta2")
-        if self.optimizer in ("sgd", "momentum", "nesterov"):
-            out.add("delta")
+        out |= optimizer_unused(self.optimizer)
         if self.init not in ("normal", "constant"):
             out.add("init_scale")
         if self.weight_decay == 0:

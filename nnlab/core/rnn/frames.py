@@ -13,7 +13,7 @@ import numpy as np
 from nnlab.core.lab import Frame
 from nnlab.core.rnn.equations import equation_lines
 from nnlab.core.rnn.params import GATES, OUTPUTS
-from nnlab.core.rnn.network import count_note, count_text
+from nnlab.core.rnn.network import count_note
 from nnlab.core.rnn.seq_model import BACKWARD_OPS, FORWARD_OPS, PHASES
 
 
@@ -177,12 +177,11 @@ def frame_of(m: Any) -> Frame:
             rows.append((f"|dE/dh_{step + 1}|", f"{seq['dh_norm'][step]:.4g}", ""))
     data: dict[str, Any] = {
         **seq, "cell": p.cell, "gru_form": p.gru_form, "gate_names": GATES[p.cell], "activation": p.activation,
-        "output": OUTPUTS[m.out], "kind": m.data.kind, "vocab": m.data.vocab, "about": m.data.about,
-        "H": m.lay.H, "X": m.lay.X, "Y": m.lay.Y, "T": m.T, "B": bt.xs.shape[1], "phase": _phase(m), "t": m.t, "step_t": _current(m), "op": _op_name(m), "epoch": m.epoch, "batch": m.batch_index,
-        "n_batches": m.n_batches, "loss": np.array(m.loss_hist), "batch_loss": np.array(m.batch_hist),
-        "accuracy": np.array(m.acc_hist), "rho": rho, "norm2": norm2, "count": count_text(m.lay),
-        "weights": {k: v.copy() for k, v in m.tensors().items() if v.size}, "truncate": bt.truncate,
-        "clip": m.hyper.get("clip", p.clip), "clip_norm": bt.clip_norm, "E": E}
+        "output": OUTPUTS[m.out], "kind": m.data.kind, "vocab": m.data.vocab, "H": m.lay.H, "X": m.lay.X,
+        "Y": m.lay.Y, "T": m.T, "phase": _phase(m), "t": m.t, "step_t": _current(m), "op": _op_name(m),
+        "epoch": m.epoch, "batch": m.batch_index, "n_batches": m.n_batches, "loss": np.array(m.loss_hist),
+        "batch_loss": np.array(m.batch_hist), "accuracy": np.array(m.acc_hist), "rho": rho, "norm2": norm2,
+        "truncate": bt.truncate}
     if p.cell == "mingru":
         data["scan"] = _scan_data(m, bt)
     return Frame(t=float(m.epoch), step=m.ops_done, stage=m.said, values=tuple(rows), data=data,

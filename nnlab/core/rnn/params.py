@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nnlab.core.backprop.params import OPTIMIZERS
+from nnlab.core.backprop.params import OPTIMIZERS, optimizer_unused
 from nnlab.core.knobs import ParamError, ParamsBase, knob
 
 CELLS = ("rnn", "lstm", "gru", "mingru")
@@ -120,14 +120,7 @@ class RNNParams(ParamsBase):
             out.add("scale")
         if self.task in ("hello", "file"):
             out.add("n_sequences")
-        if self.optimizer not in ("momentum", "nesterov", "adam"):
-            out.add("momentum")
-        if self.optimizer not in ("momentum", "nesterov"):
-            out.add("momentum_form")
-        if self.optimizer not in ("rmsprop", "adam"):
-            out.add("beta2")
-        if self.optimizer in ("sgd", "momentum", "nesterov"):
-            out.add("delta")
+        out |= optimizer_unused(self.optimizer)
         return frozenset(out)
 
     def check(self) -> None:
