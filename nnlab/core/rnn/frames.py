@@ -103,9 +103,15 @@ def sequence_arrays(m: Any, bt: Any, b: int, complete: bool = False) -> dict[str
     return out
 
 
-def _short(v: np.ndarray, n: int = 4) -> str:
-    shown = ", ".join(f"{x:.3g}" if np.isfinite(x) else "·" for x in v[:n])
-    return f"({shown}{', ...' if len(v) > n else ''})"
+def _num(x: float) -> str:
+    return f"{x:.4g}" if np.isfinite(x) else "·"
+
+
+def _vector_row(name: str, v: np.ndarray, n: int = 4) -> tuple[str, str, str]:
+    """An inspector row for a vector: unit 1 as the value (the unit the equation pane shows), the first n units
+    as the note (which wraps below the row where it does not fit)."""
+    shown = ", ".join(_num(x) for x in v[:n])
+    return name, _num(v[0]), f"units 1-{min(n, len(v))}: ({shown}{', ...' if len(v) > n else ''})" if len(v) > 1 else ""
 
 
 def _current(m: Any) -> int | None:
@@ -169,10 +175,10 @@ def frame_of(m: Any) -> Frame:
         rows.append(("|g|", f"{bt.clip_norm:.4g}", f"clipped to {p.clip:g}" if 0 < p.clip < bt.clip_norm else ""))
     step = _current(m)
     if step is not None:
-        rows.append((f"h_{step + 1}", _short(seq["h"][step]), ""))
+        rows.append(_vector_row(f"h_{step + 1}", seq["h"][step]))
         for name in GATES[p.cell]:
             if p.cell != "rnn":
-                rows.append((f"{name}_{step + 1}", _short(seq[f"gate_{name}"][step]), ""))
+                rows.append(_vector_row(f"{name}_{step + 1}", seq[f"gate_{name}"][step]))
         if np.isfinite(seq["dh_norm"][step]):
             rows.append((f"|dE/dh_{step + 1}|", f"{seq['dh_norm'][step]:.4g}", ""))
     data: dict[str, Any] = {
